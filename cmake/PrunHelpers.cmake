@@ -1,0 +1,28 @@
+# Compiler settings shared by every prun target.
+function(prun_set_warnings target)
+  # g++ 12 warns about designated initializers that omit defaulted members (GCC bug 96868),
+  # which is how prun's option structs are meant to be used.
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wno-missing-field-initializers
+    $<$<BOOL:${PRUN_WARNINGS_AS_ERRORS}>:-Werror>)
+  if(PRUN_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
+      -fno-sanitize-recover=undefined)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()
+
+# prun_add_module(<name> SOURCES ... [DEPS ...] [PRIVATE_DEPS ...])
+# One module = one folder = one library target prun_<name> with the alias prun::<name>.
+function(prun_add_module name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(prun_${name} ${ARG_SOURCES})
+  add_library(prun::${name} ALIAS prun_${name})
+  set_target_properties(prun_${name} PROPERTIES EXPORT_NAME ${name} OUTPUT_NAME prun_${name}
+    POSITION_INDEPENDENT_CODE ON)
+  target_compile_features(prun_${name} PUBLIC cxx_std_20)
+  target_include_directories(prun_${name} PUBLIC
+    $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  target_link_libraries(prun_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  prun_set_warnings(prun_${name})
+endfunction()

@@ -1,0 +1,42 @@
+#pragma once
+// Locks that a forked child can reinitialise: after fork() only the forking thread exists,
+// so a lock another thread held is reset, never waited for.
+
+#include <pthread.h>
+
+namespace prun::logging::detail {
+
+class ForkSafeMutex {
+ public:
+  ForkSafeMutex() = default;
+  ForkSafeMutex(const ForkSafeMutex&) = delete;
+  ForkSafeMutex& operator=(const ForkSafeMutex&) = delete;
+  void lock() noexcept { pthread_mutex_lock(&m_); }
+  void unlock() noexcept { pthread_mutex_unlock(&m_); }
+  bool try_lock() noexcept { return pthread_mutex_trylock(&m_) == 0; }
+  /// Only in a child right after fork().
+  void reinit_after_fork() noexcept { m_ = PTHREAD_MUTEX_INITIALIZER; }
+
+ private:
+  pthread_mutex_t m_ = PTHREAD_MUTEX_INITIALIZER;
+};
+
+class ForkSafeRwLock {
+ public:
+  ForkSafeRwLock() = default;
+  ForkSafeRwLock(const ForkSafeRwLock&) = delete;
+  ForkSafeRwLock& operator=(const ForkSafeRwLock&) = delete;
+  void lock() noexcept { pthread_rwlock_wrlock(&l_); }
+  void unlock() noexcept { pthread_rwlock_unlock(&l_); }
+  void lock_shared() noexcept { pthread_rwlock_rdlock(&l_); }
+  void unlock_shared() noexcept { pthread_rwlock_unlock(&l_); }
+  void reinit_after_fork() noexcept { l_ = PTHREAD_RWLOCK_INITIALIZER; }
+
+ private:
+  pthread_rwlock_t l_ = PTHREAD_RWLOCK_INITIALIZER;  // reader-preferring: nested reads are safe
+};
+
+/// The lock guarding the logger hierarchy's configuration (handler and filter lists, levels).
+ForkSafeRwLock& config_lock() noexcept;
+
+}  // namespace prun::logging::detail

@@ -1,0 +1,87 @@
+#pragma once
+/// StreamHandler: writes formatted records, one per line, to a file descriptor or std::ostream.
+
+#include <prun/logging/handler.hpp>
+
+#include <iosfwd>
+#include <string>
+
+namespace prun::logging {
+
+/// Python's logging.StreamHandler. Each record is written with one write() as soon as it is
+/// handled (Python flushes after each record too), unless a BatchScope defers the write-out.
+/// The handler does not own the descriptor or stream it was given.
+class StreamHandler : public Handler {
+ public:
+  enum class Stream { stdout_, stderr_ };
+  /// Writes to standard error (Python's default), or to standard output.
+  explicit StreamHandler(Stream stream = Stream::stderr_);
+  /// Writes to file descriptor `fd`.
+  explicit StreamHandler(int fd);
+  /// Writes to `os`, which must outlive the handler.
+  explicit StreamHandler(std::ostream& os);
+  ~StreamHandler() override;
+
+  /// What ends each record; "\n" by default (Python's StreamHandler.terminator).
+  void set_terminator(std::string terminator);
+  int fd() const noexcept { return fd_; }
+
+ protected:
+  void emit(const Record& record) override;
+  void flush_locked() override;
+  void close_locked() override;
+  void after_fork_in_child() override;
+  /// For subclasses that open their own descriptor; -1 until opened.
+  void set_fd(int fd) noexcept { fd_ = fd; }
+  std::size_t buffered() const noexcept { return buffer_.size(); }
+
+  fmt::memory_buffer buffer_;
+  std::string terminator_ = "\n";
+
+ private:
+  int fd_ = -1;
+  std::ostream* os_ = nullptr;
+};
+
+/// Python's logging.FileHandler: appends ("a", default) or truncates ("w") `path`.
+/// The file is opened O_APPEND|O_CLOEXEC in append mode, so that whole records from several
+/// processes never interleave. With `delay`, it is opened at the first record.
+class FileHandler : public StreamHandler {
+ public:
+  explicit FileHandler(std::string path, std::string mode = "a", bool delay = false);
+  ~FileHandler() override;
+  const std::string& path() const noexcept { return path_; }
+
+ protected:
+  void emit(const Record& record) override;
+  void close_locked() override;
+  void open_locked();
+  void close_fd_locked();
+
+  std::string path_;
+  std::string mode_;
+  bool closed_ = false;
+};
+
+/// Python's logging.handlers.RotatingFileHandler: when the next record would bring the file to
+/// `max_bytes` or more, renames path → path.1 → … → path.<backup_count> and starts afresh.
+/// max_bytes = 0 never rotates.
+class RotatingFileHandler final : public FileHandler {
+ public:
+  RotatingFileHandler(std::string path, std::string mode = "a", std::size_t max_bytes = 0,
+                      int backup_count = 0, bool delay = false);
+  /// Rotates now (Python's doRollover()).
+  void do_rollover();
+
+ protected:
+  void emit(const Record& record) override;
+
+ private:
+  void rollover_locked();
+  std::size_t max_bytes_;
+  int backup_count_;
+  std::size_t file_size_ = 0;  // bytes in the file plus bytes buffered
+  fmt::memory_buffer scratch_;
+};
+
+}  // namespace prun::logging
