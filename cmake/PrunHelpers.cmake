@@ -12,9 +12,23 @@ function(prun_set_warnings target)
 endfunction()
 
 # prun_add_module(<name> SOURCES ... [DEPS ...] [PRIVATE_DEPS ...])
+include(GNUInstallDirs)
+
 # One module = one folder = one library target prun_<name> with the alias prun::<name>.
+# Without SOURCES the module is header-only (an INTERFACE library).
 function(prun_add_module name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  if(NOT ARG_SOURCES)
+    add_library(prun_${name} INTERFACE)
+    add_library(prun::${name} ALIAS prun_${name})
+    set_target_properties(prun_${name} PROPERTIES EXPORT_NAME ${name})
+    target_compile_features(prun_${name} INTERFACE cxx_std_20)
+    target_include_directories(prun_${name} INTERFACE
+      $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
+      $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+    target_link_libraries(prun_${name} INTERFACE ${ARG_DEPS})
+    return()
+  endif()
   add_library(prun_${name} ${ARG_SOURCES})
   add_library(prun::${name} ALIAS prun_${name})
   set_target_properties(prun_${name} PROPERTIES EXPORT_NAME ${name} OUTPUT_NAME prun_${name}

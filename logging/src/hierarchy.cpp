@@ -39,6 +39,16 @@ void HierarchySnapshot::call_handlers(Record& record) const {
   });
 }
 
+void reset_to_pristine() {
+  if (detail::nonroot_loggers_with_handlers() != 0)
+    for (Logger* l : all_loggers())
+      if (l != &get_logger() && l->has_handlers()) l->set_handlers({});
+  Logger& root = get_logger();
+  if (root.has_handlers()) root.set_handlers({});
+  root.clear_filters();
+  root.set_level(WARNING);
+}
+
 void detach_all_handlers() {
   for (Logger* l : all_loggers()) l->set_handlers({});
   get_logger().clear_filters();

@@ -112,6 +112,14 @@ void install_fork_handlers() { Manager::get(); }
 
 int cached_pid() noexcept { return g_pid; }
 
+namespace {
+std::atomic<int> g_nonroot_with_handlers{0};
+}  // namespace
+
+int nonroot_loggers_with_handlers() noexcept {
+  return g_nonroot_with_handlers.load(std::memory_order_relaxed);
+}
+
 std::vector<Logger*> all_loggers() {
   Manager& m = Manager::get();
   std::lock_guard lock(m.mutex);
@@ -145,6 +153,13 @@ std::string describe_current_exception() {
 }  // namespace detail
 
 namespace {
+// Keeps g_nonroot_with_handlers right when a logger's handler list changes size.
+void count_transition(const Logger& l, std::size_t before, std::size_t after) {
+  if (&l == &get_logger()) return;
+  if (before == 0 && after != 0) detail::g_nonroot_with_handlers.fetch_add(1, std::memory_order_relaxed);
+  if (before != 0 && after == 0) detail::g_nonroot_with_handlers.fetch_sub(1, std::memory_order_relaxed);
+}
+
 struct TaskStamp {
   std::string tag;
   std::int64_t index = -1;
@@ -179,6 +194,7 @@ void disable(int level) {
 Logger::Logger(std::string name, int level) : name_(std::move(name)), level_(level) {}
 
 void Logger::set_level(int level) {
+  if (level == level_) return;
   Manager& m = Manager::get();
   std::lock_guard lock(m.mutex);
   std::unique_lock config(detail::config_lock());
@@ -203,6 +219,7 @@ void Logger::set_disabled(bool on) {
 void Logger::add_handler(HandlerPtr handler) {
   std::unique_lock config(detail::config_lock());
   if (std::find(handlers_.begin(), handlers_.end(), handler) == handlers_.end()) {
+    count_transition(*this, handlers_.size(), handlers_.size() + 1);
     handlers_.push_back(std::move(handler));
     n_handlers_.store(static_cast<int>(handlers_.size()), std::memory_order_relaxed);
   }
@@ -210,7 +227,9 @@ void Logger::add_handler(HandlerPtr handler) {
 
 void Logger::remove_handler(const HandlerPtr& handler) {
   std::unique_lock config(detail::config_lock());
+  const std::size_t before = handlers_.size();
   std::erase(handlers_, handler);
+  count_transition(*this, before, handlers_.size());
   n_handlers_.store(static_cast<int>(handlers_.size()), std::memory_order_relaxed);
 }
 
@@ -225,6 +244,7 @@ void Logger::set_handlers(std::vector<HandlerPtr> handlers) {
     std::unique_lock config(detail::config_lock());
     old.swap(handlers_);
     handlers_ = std::move(handlers);
+    count_transition(*this, old.size(), handlers_.size());
     n_handlers_.store(static_cast<int>(handlers_.size()), std::memory_order_relaxed);
   }
   // `old` is released outside the lock: a handler's destructor may flush and log.

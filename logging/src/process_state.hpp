@@ -18,6 +18,9 @@ std::string describe_current_exception();
 /// Every logger that exists now, root first.
 std::vector<Logger*> all_loggers();
 
+/// How many loggers other than the root have handlers now.
+int nonroot_loggers_with_handlers() noexcept;
+
 void registry_lock() noexcept;
 void registry_unlock() noexcept;
 void registry_after_fork_in_child();

@@ -38,6 +38,10 @@ void call_handlers_with(Logger& logger, Record& record, HandlersOf&& handlers_of
 /// The last-resort handler: WARNING and above, bare message, to stderr.
 Handler& last_resort();
 
+/// Every logger without handlers, the root without filters and at WARNING (cheap when only
+/// the root has handlers). Handlers are released, not closed.
+void reset_to_pristine();
+
 /// Removes every handler from every logger without closing them (a forked worker uses this
 /// so that handlers inherited from its parent never write). Root filters are cleared too.
 void detach_all_handlers();

@@ -1,0 +1,46 @@
+#pragma once
+// A forked worker: runs batches of tasks sent by the parent, sends back records and results.
+
+#include "output.hpp"
+
+#include <prun/pool/engine.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+namespace prun::pool::detail {
+
+/// Shared (MAP_SHARED) between the parent and all workers of one run.
+struct alignas(64) SlotState {
+  std::atomic<std::int64_t> current{-1};  // the task the worker started last
+  std::atomic<int> running{0};            // 1 while that task runs
+};
+struct RunControl {
+  std::atomic<std::int64_t> stop_before;  // no worker starts a task with this index or above
+  SlotState slots[1];                     // n_workers of them (allocated as a flexible tail)
+
+  static std::size_t bytes_for(int n_workers) {
+    return sizeof(RunControl) + sizeof(SlotState) * static_cast<std::size_t>(n_workers > 1 ? n_workers - 1 : 0);
+  }
+};
+
+struct WorkerSetup {
+  int slot = 0;  // 0-based
+  int parent_pid = 0;
+  int ctrl_fd = -1;
+  int data_fd = -1;
+  int out_fd = -1;  // -1 when output is not captured
+  int err_fd = -1;
+  std::vector<int> close_fds;  // the parent's descriptors the worker must not keep
+  RunControl* control = nullptr;
+  const Marker* marker = nullptr;
+  const Options* options = nullptr;
+  const TaskTable* table = nullptr;
+  int level = 0;
+};
+
+/// The body of a forked worker. Never returns: leaves with _exit().
+[[noreturn]] void worker_main(const WorkerSetup& setup) noexcept;
+
+}  // namespace prun::pool::detail

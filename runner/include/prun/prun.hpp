@@ -1,0 +1,10 @@
+#pragma once
+/// prun: a process-pool task runner with per-task logging. Everything a user needs.
+
+#include <prun/logging.hpp>
+#include <prun/pool/engine.hpp>
+#include <prun/pool/errors.hpp>
+#include <prun/pool/options.hpp>
+#include <prun/runner/codec.hpp>
+#include <prun/runner/parallel.hpp>
+#include <prun/runner/task.hpp>

@@ -1,0 +1,88 @@
+#pragma once
+/// Parallel: runs tasks on workers and returns their results in input order.
+
+#include <prun/pool/engine.hpp>
+#include <prun/pool/errors.hpp>
+#include <prun/pool/options.hpp>
+#include <prun/runner/codec.hpp>
+#include <prun/runner/task.hpp>
+
+#include <optional>
+#include <ranges>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace prun::runner {
+
+using Options = pool::Options;
+using Backend = pool::Backend;
+using TaskContext = pool::TaskContext;
+
+namespace detail {
+template <typename T>
+struct task_result;
+template <typename R>
+struct task_result<Task<R>> {
+  using type = R;
+};
+}  // namespace detail
+
+/// joblib's Parallel. `Parallel{{.n_jobs = 3}}(tasks)` runs every task, each in its own logging
+/// scope, and returns their results in input order. n_jobs=1 runs them in the calling process
+/// with the same records, prefixes, results and errors.
+class Parallel {
+ public:
+  explicit Parallel(Options options = {}) : options_(std::move(options)) {}
+  explicit Parallel(int n_jobs) { options_.n_jobs = n_jobs; }
+
+  const Options& options() const noexcept { return options_; }
+
+  /// Runs every task of `tasks` (any input range of Task<R>). Blocks. Returns
+  /// std::vector<R> (nothing for R = void). Throws TaskError or WorkerCrashed for the failing
+  /// task with the lowest index; tasks after it are not started.
+  template <std::ranges::input_range Tasks>
+  auto operator()(Tasks&& tasks) const {
+    using TaskT = std::remove_cvref_t<std::ranges::range_value_t<Tasks>>;
+    using R = typename detail::task_result<TaskT>::type;
+    std::vector<TaskT> list;
+    if constexpr (std::ranges::sized_range<Tasks>) list.reserve(std::ranges::size(tasks));
+    for (auto&& t : tasks) list.push_back(std::forward<decltype(t)>(t));
+
+    pool::TaskTable table;
+    table.size = list.size();
+    table.tag = [&list](std::size_t i) {
+      return list[i].tag() ? *list[i].tag() : std::to_string(i + 1);
+    };
+    if constexpr (std::is_void_v<R>) {
+      table.run = [&list](std::size_t i, std::string&) { list[i](); };
+      table.store = [](std::size_t, std::string_view) {};
+      pool::run(options_, table);
+    } else {
+      using V = std::decay_t<R>;
+      std::vector<std::optional<V>> slots(list.size());
+      table.run = [&list](std::size_t i, std::string& out) { runner::encode(out, list[i]()); };
+      table.store = [&slots](std::size_t i, std::string_view bytes) { slots[i] = runner::decode<V>(bytes); };
+      pool::run(options_, table);
+      std::vector<V> results;
+      results.reserve(slots.size());
+      for (auto& s : slots) results.push_back(std::move(*s));
+      return results;
+    }
+  }
+
+ private:
+  Options options_;
+};
+
+}  // namespace prun::runner
+
+namespace prun {
+using pool::TaskError;
+using pool::WorkerCrashed;
+using runner::Backend;
+using runner::Options;
+using runner::Parallel;
+using runner::TaskContext;
+}  // namespace prun
