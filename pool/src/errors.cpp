@@ -24,9 +24,9 @@ std::string describe(std::size_t index, const std::string& tag, int pid, const s
 
 TaskError::TaskError(std::size_t index, std::string tag, int pid, std::string process_name, std::string type,
                      std::string message, std::vector<std::string> last_lines)
-    : TaskError(describe(index, tag, pid, process_name, type + ": " + message, last_lines), index,
-                std::move(tag), pid, std::move(process_name), std::move(type), std::move(message),
-                std::move(last_lines)) {}
+    // Copies, not moves: the argument that formats the text reads them too, in any order.
+    : TaskError(describe(index, tag, pid, process_name, type + ": " + message, last_lines), index, tag, pid,
+                process_name, type, message, last_lines) {}
 
 TaskError::TaskError(std::string what, std::size_t index, std::string tag, int pid, std::string process_name,
                      std::string type, std::string message, std::vector<std::string> last_lines)

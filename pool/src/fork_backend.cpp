@@ -76,8 +76,10 @@ class ForkRun {
     // Whatever happened, no worker outlives the run: kill the survivors, then reap them.
     for (Worker& w : workers_)
       if (w.pid > 0 && !w.reaped) ::kill(w.pid, SIGKILL);
-    for (Worker& w : workers_)
+    for (Worker& w : workers_) {
       if (w.pid > 0 && !w.reaped) ::waitpid(w.pid, nullptr, 0);
+      if (w.ctrl >= 0) ::close(w.ctrl);
+    }
   }
 
   void run() {

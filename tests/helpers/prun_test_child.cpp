@@ -1,0 +1,59 @@
+// A program with modes that the tests run as a child process, for what a test process should
+// not do to itself.
+//
+//   prun_test_child crash <sigkill|segv|abort|exit3>
+//       Runs 4 tasks on 2 workers; task 2 logs "about to crash" and prints a line, then dies.
+//       stdout: the raw output lines, then "CAUGHT <index> <signal> <status>" and the last
+//       lines of the WorkerCrashed; stderr: the records.
+#include <prun/prun.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace lg = prun::logging;
+
+namespace {
+
+int crash_task(int i, const std::string& how) {
+  lg::info("task {} starting", i);
+  if (i == 1) {
+    lg::warning("about to crash");
+    std::printf("last words\n");
+    if (how == "sigkill") std::raise(SIGKILL);
+    if (how == "segv") std::raise(SIGSEGV);
+    if (how == "abort") std::abort();
+    if (how == "exit3") std::exit(3);
+  }
+  return i;
+}
+
+int crash(const std::string& how) {
+  lg::basic_config({.level = lg::INFO, .format = "%(levelname)s %(processName)s %(message)s"});
+  prun::Options opts;
+  opts.n_jobs = 2;
+  opts.batch_size = 1;
+  std::vector<prun::Task<int>> tasks;
+  for (int i = 0; i < 4; ++i) tasks.push_back(prun::delayed(crash_task)(i, how));
+  try {
+    prun::Parallel{opts}(tasks);
+  } catch (const prun::WorkerCrashed& e) {
+    std::printf("CAUGHT %zu %s %d\n", e.index(), e.signal() ? prun::pool::signal_name(e.signal()).c_str() : "-",
+                e.exit_status());
+    for (const auto& line : e.last_lines()) std::printf("TAIL %s\n", line.c_str());
+    std::printf("WHAT %s\n", e.what());
+    return 0;
+  }
+  std::printf("NO CRASH\n");
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 3 && std::strcmp(argv[1], "crash") == 0) return crash(argv[2]);
+  std::fprintf(stderr, "usage: prun_test_child crash <sigkill|segv|abort|exit3>\n");
+  return 2;
+}

@@ -1,0 +1,123 @@
+// Raw output of tasks: whole lines, right stream, right task, same in every mode.
+#include <doctest/doctest.h>
+
+#include <prun/prun.hpp>
+
+#include "test_support.hpp"
+
+#include <iostream>
+
+namespace lg = prun::logging;
+
+namespace {
+struct Captured {
+  std::vector<std::string> out, err;
+};
+
+template <typename Tasks>
+Captured run_captured(prun::Options opts, Tasks& tasks) {
+  test::FdCapture out(1), err(2);
+  prun::Parallel{opts}(tasks);
+  return {test::split_lines(out.text()), test::split_lines(err.text())};
+}
+
+prun::Options opts(int n_jobs, bool capture = true) {
+  prun::Options o;
+  o.n_jobs = n_jobs;
+  o.capture_output = capture;
+  return o;
+}
+
+void noisy(int i) {
+  std::printf("printf %d\n", i);
+  std::cout << "cout " << i << std::endl;
+  std::string raw = "raw fd1 " + std::to_string(i) + "\n";
+  (void)!::write(1, raw.data(), raw.size());
+  std::fprintf(stderr, "stderr %d\n", i);
+  std::printf("partial %d", i);  // no newline: terminated by prun
+}
+}  // namespace
+
+TEST_CASE("printf - cout - write(1) and stderr come out as whole prefixed lines on the right stream") {
+  for (int n_jobs : {1, 2}) {
+    CAPTURE(n_jobs);
+    test::CleanLogging clean;
+    std::vector<prun::Task<void>> tasks;
+    for (int i = 0; i < 4; ++i) tasks.push_back(prun::delayed(noisy)(i));
+    Captured c = run_captured(opts(n_jobs), tasks);
+    std::sort(c.out.begin(), c.out.end());
+    std::sort(c.err.begin(), c.err.end());
+    std::vector<std::string> want_out, want_err;
+    for (int i = 0; i < 4; ++i) {
+      const std::string p = "process=" + std::to_string(i + 1) + " ";
+      for (const char* what : {"printf ", "cout ", "raw fd1 ", "partial "}) want_out.push_back(p + what + std::to_string(i));
+      want_err.push_back(p + "stderr " + std::to_string(i));
+    }
+    std::sort(want_out.begin(), want_out.end());
+    std::sort(want_err.begin(), want_err.end());
+    CHECK(c.out == want_out);
+    CHECK(c.err == want_err);
+  }
+}
+
+TEST_CASE("10000 tiny batched tasks each printing their index are attributed exactly") {
+  std::vector<prun::Task<int>> tasks;
+  for (int i = 0; i < 10000; ++i)
+    tasks.push_back(prun::delayed([](int k) { std::printf("%d\n", k); return k; })(i));
+  test::CleanLogging clean;
+  Captured c = run_captured(opts(2), tasks);
+  REQUIRE(c.out.size() == 10000);
+  std::vector<char> seen(10000, 0);
+  for (const auto& line : c.out) {
+    // "process=<k+1> <k>"
+    auto space = line.find(' ');
+    REQUIRE(line.starts_with("process="));
+    int tag = std::stoi(line.substr(8, space - 8));
+    int k = std::stoi(line.substr(space + 1));
+    CHECK(tag == k + 1);
+    seen[static_cast<std::size_t>(k)]++;
+  }
+  CHECK(std::count(seen.begin(), seen.end(), 1) == 10000);
+}
+
+TEST_CASE("a long line is never mixed with another worker's output") {
+  std::vector<prun::Task<void>> tasks;
+  for (int i = 0; i < 6; ++i)
+    tasks.push_back(prun::delayed([](int k) {
+      std::string line(200000, static_cast<char>('a' + k));
+      for (int rep = 0; rep < 3; ++rep) std::printf("%s\n", line.c_str());
+    })(i));
+  Captured c = run_captured(opts(3), tasks);
+  REQUIRE(c.out.size() == 18);
+  for (const auto& line : c.out) {
+    auto space = line.find(' ');
+    int tag = std::stoi(line.substr(8, space - 8));
+    CHECK(line.size() == space + 1 + 200000);
+    CHECK(line.find_first_not_of(static_cast<char>('a' + tag - 1), space + 1) == std::string::npos);
+  }
+}
+
+TEST_CASE("with capture off output passes through untouched") {
+  for (int n_jobs : {1, 2}) {
+    std::vector<prun::Task<void>> tasks;
+    for (int i = 0; i < 2; ++i) tasks.push_back(prun::delayed([](int k) { std::printf("plain %d\n", k); std::fflush(stdout); })(i));
+    Captured c = run_captured(opts(n_jobs, false), tasks);
+    std::sort(c.out.begin(), c.out.end());
+    CHECK(c.out == std::vector<std::string>{"plain 0", "plain 1"});
+  }
+}
+
+TEST_CASE("record delivery in sequential mode never lands in the task's captured output") {
+  test::CleanLogging clean;
+  // The parent's handler writes to stderr, which the task's capture redirects meanwhile.
+  auto h = std::make_shared<lg::StreamHandler>(lg::StreamHandler::Stream::stderr_);
+  h->set_formatter(std::make_shared<lg::Formatter>("REC %(message)s"));
+  lg::get_logger().add_handler(h);
+  std::vector<prun::Task<void>> tasks{prun::delayed([] {
+    std::fprintf(stderr, "before\n");
+    lg::warning("logged");
+    std::fprintf(stderr, "after\n");
+  })()};
+  Captured c = run_captured(opts(1), tasks);
+  CHECK(c.err == std::vector<std::string>{"REC process=1 logged", "process=1 before", "process=1 after"});
+}

@@ -1,0 +1,180 @@
+// Each task's logging scope, and how task records reach the parent's configuration.
+#include <doctest/doctest.h>
+
+#include <prun/prun.hpp>
+
+#include "test_support.hpp"
+
+namespace lg = prun::logging;
+
+namespace {
+prun::Options fork_opts(int n_jobs) {
+  prun::Options o;
+  o.n_jobs = n_jobs;
+  o.capture_output = false;
+  return o;
+}
+
+int log_task(int i) {
+  lg::info("info from {}", i);
+  lg::debug("debug from {}", i);
+  lg::get_logger("lib.http").warning("nested {}", i);
+  return i;
+}
+
+// Records per task tag, in the order the task wrote them.
+std::map<std::string, std::vector<std::string>> by_task(const std::vector<lg::Record>& records) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& r : records) out[r.task].push_back(lg::level_name(r.levelno) + " " + std::string(r.name) + " " + r.message);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("task records reach the parent's handlers with the task's prefix and never the parent's filters") {
+  for (int n_jobs : {1, 2}) {
+    CAPTURE(n_jobs);
+    test::CleanLogging clean;
+    auto h = std::make_shared<lg::CaptureHandler>();
+    lg::get_logger().add_handler(h);
+    lg::get_logger().add_filter(std::make_shared<lg::PrefixFilter>("process=main "));
+    lg::get_logger().set_level(lg::INFO);
+    std::vector<prun::Task<int>> tasks;
+    for (int i = 0; i < 3; ++i) tasks.push_back(prun::delayed(log_task)(i));
+    auto results = prun::Parallel(fork_opts(n_jobs))(tasks);
+    CHECK(results == std::vector<int>{0, 1, 2});
+    auto got = by_task(h->records());
+    // The default task level is the parent's effective root level (INFO): debug is dropped.
+    for (int i = 0; i < 3; ++i) {
+      const std::string tag = std::to_string(i + 1);
+      CHECK(got[tag] == std::vector<std::string>{"INFO root process=" + tag + " info from " + std::to_string(i),
+                                                 "WARNING lib.http process=" + tag + " nested " + std::to_string(i)});
+    }
+    // The parent's own configuration is untouched by the run.
+    CHECK(lg::get_logger().handlers() == std::vector<lg::HandlerPtr>{h});
+    CHECK(lg::get_logger().filters().size() == 1);
+  }
+}
+
+TEST_CASE("records keep the worker's pid - process name - tag - index and source location") {
+  test::CleanLogging clean;
+  auto h = std::make_shared<lg::CaptureHandler>();
+  lg::get_logger().add_handler(h);
+  auto tasks = std::vector{prun::delayed([] { lg::warning("tagged"); return ::getpid(); })().with_tag("alpha")};
+  for (int n_jobs : {1, 2}) {
+    h->clear();
+    auto opts = fork_opts(n_jobs);
+    auto pids = prun::Parallel{opts}(tasks);
+    auto r = h->records().at(0);
+    CHECK(r.process == pids[0]);
+    CHECK(r.task == "alpha");
+    CHECK(r.task_index == 0);
+    CHECK(r.message == "process=alpha tagged");
+    CHECK(std::string(r.pathname).ends_with("test_scope.cpp"));
+    CHECK(r.lineno > 0);
+    if (n_jobs == 1) {
+      CHECK(pids[0] == ::getpid());
+      CHECK(r.process_name == "MainProcess");
+    } else {
+      CHECK(pids[0] != ::getpid());
+      CHECK(r.process_name == "Worker-1");
+    }
+  }
+}
+
+TEST_CASE("log_level and prefix options and the configure_task hook") {
+  for (int n_jobs : {1, 2}) {
+    CAPTURE(n_jobs);
+    test::CleanLogging clean;
+    test::TempDir dir;
+    auto h = std::make_shared<lg::CaptureHandler>();
+    lg::get_logger().add_handler(h);
+    auto opts = fork_opts(n_jobs);
+    opts.log_level = lg::DEBUG;
+    opts.prefix = "[{tag}#{index}] ";
+    const std::string folder = dir.path.string();
+    opts.configure_task = [folder](const prun::TaskContext& ctx) {
+      // A per-task log file, and a context that says where the task runs.
+      auto file = std::make_shared<lg::FileHandler>(folder + "/task-" + ctx.tag + ".log");
+      file->set_formatter(std::make_shared<lg::Formatter>("%(levelname)s %(message)s"));
+      lg::get_logger().add_handler(file);
+      lg::debug("configured index={} worker={} pid_ok={} name={}", ctx.index, ctx.worker, ctx.pid == ::getpid(),
+                ctx.process_name);
+    };
+    std::vector<prun::Task<int>> tasks;
+    for (int i = 0; i < 2; ++i) tasks.push_back(prun::delayed(log_task)(i));
+    prun::Parallel{opts}(tasks);
+    auto got = by_task(h->records());
+    const std::string where = n_jobs == 1 ? "worker=0 pid_ok=true name=MainProcess" : "pid_ok=true name=Worker-";
+    CHECK(got["1"].at(0).starts_with("DEBUG root [1#0] configured index=0 "));
+    CHECK(got["1"].at(0).find(where) != std::string::npos);
+    CHECK(got["2"].size() == 4);  // configured, info, debug, nested
+    CHECK(test::read_file(folder + "/task-2.log") ==
+          "DEBUG [2#1] configured index=1 " + got["2"].at(0).substr(got["2"].at(0).find("worker=")) +
+              "\nINFO [2#1] info from 1\nDEBUG [2#1] debug from 1\nWARNING [2#1] nested 1\n");
+  }
+}
+
+TEST_CASE("the cookbook's routing works for records from workers") {
+  // logging-cookbook-multiprocess-example: the foo logger has its own file, errors go to a
+  // third file, and everything reaches the root's file.
+  for (int n_jobs : {1, 3}) {
+    CAPTURE(n_jobs);
+    test::CleanLogging clean;
+    auto root_file = std::make_shared<lg::CaptureHandler>();
+    auto foo_file = std::make_shared<lg::CaptureHandler>();
+    auto errors = std::make_shared<lg::CaptureHandler>(lg::ERROR);
+    auto fmt = std::make_shared<lg::Formatter>("%(name)-15s%(levelname)-8s%(message)s");
+    for (auto& h : {root_file, foo_file, errors}) h->set_formatter(fmt);
+    lg::get_logger().set_level(lg::DEBUG);
+    lg::get_logger().add_handler(root_file);
+    lg::get_logger().add_handler(errors);
+    lg::get_logger("foo").add_handler(foo_file);
+    const std::vector<std::string> loggers = {"foo", "foo.bar", "foo.bar.baz", "spam", "spam.ham", "spam.ham.eggs"};
+    const std::vector<int> levels = {lg::DEBUG, lg::INFO, lg::WARNING, lg::ERROR, lg::CRITICAL};
+    auto worker_process = [loggers, levels](int w) {
+      for (int i = 0; i < 20; ++i)
+        lg::get_logger(loggers[static_cast<std::size_t>(i + w) % loggers.size()])
+            .log(levels[static_cast<std::size_t>(i * 7 + w) % levels.size()], "Message no. {}", i);
+    };
+    std::vector<prun::Task<void>> tasks;
+    for (int w = 0; w < 5; ++w) tasks.push_back(prun::delayed(worker_process)(w));
+    auto opts = fork_opts(n_jobs);
+    opts.prefix = "";
+    prun::Parallel{opts}(tasks);
+    CHECK(root_file->size() == 100);
+    std::size_t foo = 0, errs = 0;
+    for (const auto& r : root_file->records()) {
+      foo += r.name.starts_with("foo");
+      errs += r.levelno >= lg::ERROR;
+    }
+    CHECK(foo_file->size() == foo);
+    CHECK(errors->size() == errs);
+    for (const auto& r : foo_file->records()) CHECK(r.name.starts_with("foo"));
+    for (const auto& r : errors->records()) CHECK(r.levelno >= lg::ERROR);
+    CHECK(foo > 0);
+    CHECK(errs > 0);
+  }
+}
+
+TEST_CASE("handlers inherited through fork never write from a worker") {
+  test::CleanLogging clean;
+  test::TempDir dir;
+  auto file = std::make_shared<lg::FileHandler>(dir.file("parent.log"));
+  file->set_formatter(std::make_shared<lg::Formatter>("%(processName)s %(message)s"));
+  lg::get_logger("inherit").add_handler(file);
+  lg::get_logger().set_level(lg::INFO);
+  std::vector<prun::Task<void>> tasks;
+  for (int i = 0; i < 4; ++i) tasks.push_back(prun::delayed([](int k) { lg::get_logger("inherit").info("k={}", k); })(i));
+  auto opts = fork_opts(2);
+  opts.prefix = "";
+  prun::Parallel{opts}(tasks);
+  auto lines = test::split_lines(test::read_file(dir.file("parent.log")));
+  // Written once each, by the parent, with the worker's process name.
+  REQUIRE(lines.size() == 4);
+  std::set<std::string> ks;
+  for (const auto& l : lines) {
+    CHECK(l.starts_with("Worker-"));
+    ks.insert(l.substr(l.find(" k=") + 3));
+  }
+  CHECK(ks == std::set<std::string>{"0", "1", "2", "3"});
+}
