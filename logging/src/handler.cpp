@@ -128,13 +128,18 @@ void Handler::close() {
 
 namespace {
 thread_local int t_batch_depth = 0;
+thread_local std::uint64_t t_batch_id = 0;  // of the outermost open scope; never reused
+std::atomic<std::uint64_t> g_batch_ids{0};
 thread_local std::vector<std::weak_ptr<Handler>>* t_dirty = nullptr;
 }  // namespace
 
-BatchScope::BatchScope() { ++t_batch_depth; }
+BatchScope::BatchScope() {
+  if (t_batch_depth++ == 0) t_batch_id = ++g_batch_ids;
+}
 
 BatchScope::~BatchScope() {
   if (--t_batch_depth != 0 || !t_dirty) return;
+  t_batch_id = 0;
   // Flushing may log (an error report), so work on a detached list.
   std::vector<std::weak_ptr<Handler>> dirty;
   dirty.swap(*t_dirty);
@@ -147,12 +152,15 @@ BatchScope::~BatchScope() {
 namespace detail {
 bool batch_active() noexcept { return t_batch_depth > 0; }
 
+// Called with h's lock held.
 bool defer_flush(Handler& h) {
-  if (t_batch_depth == 0 || h.weak_from_this().expired()) return false;
+  if (t_batch_depth == 0) return false;
+  if (h.deferred_in_ == t_batch_id) return true;  // already registered with this scope
+  std::weak_ptr<Handler> w = h.weak_from_this();
+  if (w.expired()) return false;
   if (!t_dirty) t_dirty = new std::vector<std::weak_ptr<Handler>>;  // per thread, reused
-  for (auto& w : *t_dirty)
-    if (!w.owner_before(h.weak_from_this()) && !h.weak_from_this().owner_before(w)) return true;
-  t_dirty->push_back(h.weak_from_this());
+  t_dirty->push_back(std::move(w));
+  h.deferred_in_ = t_batch_id;
   return true;
 }
 }  // namespace detail

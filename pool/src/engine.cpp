@@ -1,6 +1,7 @@
 #include <prun/pool/engine.hpp>
 
 #include "backends.hpp"
+#include "task_scope.hpp"
 
 #include <prun/logging/logger.hpp>
 
@@ -10,6 +11,7 @@ namespace prun::pool {
 
 void run(const Options& options, const TaskTable& table) {
   const int n_workers = resolve_n_jobs(options.n_jobs);
+  detail::check_prefix(options.prefix);
   // The default task level is what the caller's root lets through now (joblib drops it).
   const int level = options.log_level.value_or(logging::get_logger().effective_level());
   if (table.size == 0) return;

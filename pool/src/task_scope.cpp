@@ -3,8 +3,15 @@
 #include <cxxabi.h>
 #include <unistd.h>
 
+#include <stdio_ext.h>
+
 #include <cstdio>
 #include <iostream>
+#include <stdexcept>
+#include <typeinfo>
+#ifdef __GLIBCXX__
+#include <ext/stdio_sync_filebuf.h>
+#endif
 
 namespace prun::pool::detail {
 
@@ -18,9 +25,37 @@ std::vector<std::string> LogTail::lines() const {
   return out;
 }
 
-Delivery::Delivery(bool keep_tail)
-    : prefix_(std::make_shared<logging::PrefixFilter>("")), keep_tail_(keep_tail) {
+// The task's PrefixFilter, expanding its pattern only when a record comes through.
+class Delivery::LazyPrefix final : public logging::Filter {
+ public:
+  void set(std::string_view pattern, std::string_view tag, std::size_t index) {
+    pattern_ = pattern;
+    tag_.assign(tag);
+    index_ = index;
+    expanded_ = false;
+  }
+  bool filter(logging::Record& record) override {
+    if (!expanded_) {
+      filter_.set_prefix(expand_prefix(pattern_, tag_, index_));
+      expanded_ = true;
+    }
+    return filter_.filter(record);
+  }
+
+ private:
+  logging::PrefixFilter filter_{""};
+  std::string_view pattern_;
+  std::string tag_;
+  std::size_t index_ = 0;
+  bool expanded_ = false;
+};
+
+Delivery::Delivery(bool keep_tail) : prefix_(std::make_shared<LazyPrefix>()), keep_tail_(keep_tail) {
   add_filter(prefix_);
+}
+
+void Delivery::set_task(std::string_view pattern, std::string_view tag, std::size_t index) {
+  prefix_->set(pattern, tag, index);
 }
 
 void Delivery::emit(const logging::Record& record) {
@@ -46,16 +81,59 @@ Outcome describe_current_exception() {
   return o;
 }
 
-std::string expand_prefix(const std::string& pattern, const std::string& tag, std::size_t index) {
-  if (pattern.find('{') == std::string::npos) return pattern;
-  return fmt::format(fmt::runtime(pattern), fmt::arg("tag", tag), fmt::arg("index", index));
+namespace {
+// Calls `field` for "{tag}"/"{index}" and `text` for the rest; false on anything else.
+template <typename Text, typename Field>
+bool walk_prefix(std::string_view p, Text&& text, Field&& field) {
+  for (std::size_t i = 0; i < p.size();) {
+    std::size_t brace = p.find_first_of("{}", i);
+    if (brace == std::string_view::npos) {
+      text(p.substr(i));
+      break;
+    }
+    text(p.substr(i, brace - i));
+    if (brace + 1 < p.size() && p[brace + 1] == p[brace]) {
+      text(p.substr(brace, 1));
+      i = brace + 2;
+    } else if (p.substr(brace).starts_with("{tag}")) {
+      field(true);
+      i = brace + 5;
+    } else if (p.substr(brace).starts_with("{index}")) {
+      field(false);
+      i = brace + 7;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+}  // namespace
+
+std::string expand_prefix(std::string_view pattern, std::string_view tag, std::size_t index) {
+  std::string out;
+  walk_prefix(pattern, [&](std::string_view t) { out.append(t); },
+              [&](bool is_tag) { is_tag ? out.append(tag) : out.append(std::to_string(index)); });
+  return out;
+}
+
+void check_prefix(std::string_view pattern) {
+  if (!walk_prefix(pattern, [](std::string_view) {}, [](bool) {}))
+    throw std::invalid_argument("prun: the prefix '" + std::string(pattern) +
+                                "' may only use {tag} and {index} (write {{ and }} for braces)");
 }
 
 void flush_standard_streams() {
+  // The C++ streams write through stdio unless sync_with_stdio(false) gave them buffers.
+#ifdef __GLIBCXX__
+  if (typeid(*std::cout.rdbuf()) != typeid(__gnu_cxx::stdio_sync_filebuf<char>)) std::cout.flush();
+  if (typeid(*std::cerr.rdbuf()) != typeid(__gnu_cxx::stdio_sync_filebuf<char>)) std::cerr.flush();
+#else
   std::cout.flush();
   std::cerr.flush();
-  std::fflush(stdout);
-  std::fflush(stderr);
+#endif
+  // fflush takes the stream's lock even with nothing to write; most tasks print nothing.
+  if (__fpending(stdout) > 0) std::fflush(stdout);
+  if (__fpending(stderr) > 0) std::fflush(stderr);
 }
 
 TaskRunner::TaskRunner(const Options& options, const TaskTable& table, std::shared_ptr<Delivery> delivery,
@@ -71,13 +149,16 @@ Outcome TaskRunner::run(std::size_t i, std::string& out) {
   Outcome outcome;
   context_.index = i;
   context_.tag = table_.tag(i);
-  prefix_ = expand_prefix(options_.prefix, context_.tag, i);
-  logging::reset_to_pristine();
-  delivery_->prefix().set_prefix(prefix_);
+  if (!has_installed_ || logging::configuration_generation() != installed_) {
+    logging::reset_to_pristine();
+    logging::Logger& root = logging::get_logger();
+    root.set_handlers(root_handlers_);
+    root.set_level(level_);
+    installed_ = logging::configuration_generation();
+    has_installed_ = true;
+  }
+  delivery_->set_task(options_.prefix, context_.tag, i);
   delivery_->tail().clear();
-  logging::Logger& root = logging::get_logger();
-  root.set_handlers(root_handlers_);
-  root.set_level(level_);
   logging::set_task(context_.tag, static_cast<std::int64_t>(i));
   try {
     if (options_.configure_task) options_.configure_task(context_);
@@ -87,7 +168,11 @@ Outcome TaskRunner::run(std::size_t i, std::string& out) {
   }
   flush_standard_streams();
   logging::clear_task();
-  logging::reset_to_pristine();
+  // What the task (or its configure_task) added, such as a per-task file, ends with it.
+  if (logging::configuration_generation() != installed_) {
+    logging::reset_to_pristine();
+    has_installed_ = false;
+  }
   return outcome;
 }
 

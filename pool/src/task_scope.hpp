@@ -34,7 +34,8 @@ class Delivery : public logging::Handler {
  public:
   /// With `keep_tail`, the last records are kept for error reports.
   explicit Delivery(bool keep_tail);
-  logging::PrefixFilter& prefix() noexcept { return *prefix_; }
+  /// The task whose prefix records get next; the prefix is only expanded once a record needs it.
+  void set_task(std::string_view pattern, std::string_view tag, std::size_t index);
   LogTail& tail() noexcept { return tail_; }
 
  protected:
@@ -42,7 +43,8 @@ class Delivery : public logging::Handler {
   virtual void deliver(const logging::Record& record) = 0;
 
  private:
-  std::shared_ptr<logging::PrefixFilter> prefix_;
+  class LazyPrefix;
+  std::shared_ptr<LazyPrefix> prefix_;
   bool keep_tail_;
   LogTail tail_;
 };
@@ -57,8 +59,10 @@ struct Outcome {
 /// Demangled type and what() of the exception being handled.
 Outcome describe_current_exception();
 
-/// The text a task's prefix expands to.
-std::string expand_prefix(const std::string& pattern, const std::string& tag, std::size_t index);
+/// The text a task's prefix expands to: "{tag}" and "{index}" replaced, "{{" and "}}" escaped.
+std::string expand_prefix(std::string_view pattern, std::string_view tag, std::size_t index);
+/// Throws std::invalid_argument if `pattern` names anything but {tag} and {index}.
+void check_prefix(std::string_view pattern);
 
 /// Runs tasks one at a time in this process, each inside its logging scope:
 /// the hierarchy is reset, the root gets the delivery handler (with the task's prefix) and the
@@ -70,7 +74,6 @@ class TaskRunner {
              int level, int worker_slot);
   /// Runs task i; its encoded result is appended to `out`. Task failures are returned.
   Outcome run(std::size_t i, std::string& out);
-  const std::string& prefix_of_last() const noexcept { return prefix_; }
   Delivery& delivery() noexcept { return *delivery_; }
 
  private:
@@ -80,7 +83,10 @@ class TaskRunner {
   std::vector<logging::HandlerPtr> root_handlers_;
   int level_;
   TaskContext context_;
-  std::string prefix_;
+  // The configuration generation right after the task state was installed; while it holds,
+  // the next task finds the root as it needs it and nothing has to be undone.
+  std::uint64_t installed_ = 0;
+  bool has_installed_ = false;
 };
 
 /// Flushes C stdio and the C++ standard streams.

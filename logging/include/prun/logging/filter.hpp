@@ -3,6 +3,7 @@
 
 #include <prun/logging/record.hpp>
 
+#include <atomic>
 #include <concepts>
 #include <memory>
 #include <string>
@@ -82,6 +83,7 @@ class Filterer {
   Filterer() = default;
   ~Filterer() = default;
   std::vector<FilterPtr> filters_;  // guarded by the hierarchy's configuration lock
+  std::atomic<std::size_t> n_filters_{0};  // lets filter() skip the lock when there are none
 };
 
 }  // namespace prun::logging

@@ -8,11 +8,17 @@
 #include <prun/logging/record.hpp>
 
 #include <atomic>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <string>
 
 namespace prun::logging {
+
+class Handler;
+namespace detail {
+bool defer_flush(Handler& h);
+}  // namespace detail
 
 /// Python's logging.Handler. `handle()` runs the filters, takes the lock and calls `emit()`.
 ///
@@ -69,6 +75,8 @@ class Handler : public Filterer, public std::enable_shared_from_this<Handler> {
   std::string name_;
   Handler* prev_ = nullptr;  // intrusive list of live handlers, for fork handling
   Handler* next_ = nullptr;
+  friend bool detail::defer_flush(Handler&);
+  std::uint64_t deferred_in_ = 0;  // the BatchScope that will flush it (guarded by mutex_)
 };
 
 using HandlerPtr = std::shared_ptr<Handler>;

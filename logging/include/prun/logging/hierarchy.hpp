@@ -38,6 +38,10 @@ void call_handlers_with(Logger& logger, Record& record, HandlersOf&& handlers_of
 /// The last-resort handler: WARNING and above, bare message, to stderr.
 Handler& last_resort();
 
+/// A number that changes whenever the hierarchy's configuration may have changed (handlers,
+/// filters or levels of any logger, a new logger). Equal values mean nothing changed between.
+inline std::uint64_t configuration_generation() noexcept { return detail::config_lock().generation(); }
+
 /// Every logger without handlers, the root without filters and at WARNING (cheap when only
 /// the root has handlers). Handlers are released, not closed.
 void reset_to_pristine();

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <ranges>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -46,9 +47,17 @@ class Parallel {
   auto operator()(Tasks&& tasks) const {
     using TaskT = std::remove_cvref_t<std::ranges::range_value_t<Tasks>>;
     using R = typename detail::task_result<TaskT>::type;
-    std::vector<TaskT> list;
-    if constexpr (std::ranges::sized_range<Tasks>) list.reserve(std::ranges::size(tasks));
-    for (auto&& t : tasks) list.push_back(std::forward<decltype(t)>(t));
+    // Tasks already laid out in memory are used in place; anything else is gathered first.
+    std::vector<TaskT> gathered;
+    std::span<const TaskT> list;
+    if constexpr (std::ranges::contiguous_range<Tasks> &&
+                  std::is_same_v<std::remove_cv_t<std::ranges::range_value_t<Tasks>>, TaskT>) {
+      list = std::span<const TaskT>(std::ranges::data(tasks), std::ranges::size(tasks));
+    } else {
+      if constexpr (std::ranges::sized_range<Tasks>) gathered.reserve(std::ranges::size(tasks));
+      for (auto&& t : tasks) gathered.push_back(std::forward<decltype(t)>(t));
+      list = gathered;
+    }
 
     pool::TaskTable table;
     table.size = list.size();

@@ -4,6 +4,9 @@
 
 #include <pthread.h>
 
+#include <atomic>
+#include <cstdint>
+
 namespace prun::logging::detail {
 
 class ForkSafeMutex {
@@ -26,14 +29,20 @@ class ForkSafeRwLock {
   ForkSafeRwLock() = default;
   ForkSafeRwLock(const ForkSafeRwLock&) = delete;
   ForkSafeRwLock& operator=(const ForkSafeRwLock&) = delete;
-  void lock() noexcept { pthread_rwlock_wrlock(&l_); }
+  /// Exclusive: every configuration change, which also moves generation() on.
+  void lock() noexcept {
+    pthread_rwlock_wrlock(&l_);
+    generation_.fetch_add(1, std::memory_order_relaxed);
+  }
   void unlock() noexcept { pthread_rwlock_unlock(&l_); }
+  std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_relaxed); }
   void lock_shared() noexcept { pthread_rwlock_rdlock(&l_); }
   void unlock_shared() noexcept { pthread_rwlock_unlock(&l_); }
   void reinit_after_fork() noexcept { l_ = PTHREAD_RWLOCK_INITIALIZER; }
 
  private:
   pthread_rwlock_t l_ = PTHREAD_RWLOCK_INITIALIZER;  // reader-preferring: nested reads are safe
+  std::atomic<std::uint64_t> generation_{0};
 };
 
 /// The lock guarding the logger hierarchy's configuration (handler and filter lists, levels).

@@ -1,0 +1,118 @@
+// Prints prun's pool costs, one name=value per line. A benchmark, not a test: it never fails.
+//
+//   tiny_tasks_per_s       200,000 tasks returning x*x, n_jobs=2, worker start included
+//   first_call_ms          a fresh Parallel, n_jobs=2, 2 no-op tasks
+//   log_records_per_s      2 workers x 1,000,000 records merged by the parent into a file
+//   cpu_speedup_2          a CPU-bound workload, n_jobs=2 against n_jobs=1
+#include <prun/prun.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+namespace lg = prun::logging;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+template <typename F>
+double best_of(int rounds, F&& f) {
+  double best = 1e300;
+  for (int i = 0; i < rounds; ++i) best = std::min(best, f());
+  return best;
+}
+
+prun::Options options(int n_jobs, bool capture) {
+  prun::Options o;
+  o.n_jobs = n_jobs;
+  o.capture_output = capture;
+  return o;
+}
+
+double tiny_tasks_per_s(bool capture) {
+  std::vector<prun::Task<long>> tasks;
+  tasks.reserve(200'000);
+  for (long i = 0; i < 200'000; ++i) tasks.push_back(prun::delayed([](long x) { return x * x; })(i));
+  double s = best_of(3, [&] {
+    auto t0 = Clock::now();
+    auto r = prun::Parallel{options(2, capture)}(tasks);
+    double dt = seconds_since(t0);
+    if (r.back() != 199'999L * 199'999L) std::abort();
+    return dt;
+  });
+  return 200'000 / s;
+}
+
+double first_call_ms() {
+  std::vector<prun::Task<int>> tasks{prun::delayed([] { return 0; })(), prun::delayed([] { return 1; })()};
+  return 1e3 * best_of(20, [&] {
+    auto t0 = Clock::now();
+    prun::Parallel{options(2, true)}(tasks);
+    return seconds_since(t0);
+  });
+}
+
+double log_records_per_s() {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("prun-bench-" + std::to_string(::getpid()) + ".log")).string();
+  auto file = std::make_shared<lg::FileHandler>(path, "w");
+  file->set_formatter(
+      std::make_shared<lg::Formatter>("%(asctime)s %(levelname)s %(processName)s %(process)d %(name)s %(message)s"));
+  lg::get_logger().set_handlers({file});
+  lg::get_logger().set_level(lg::INFO);
+  std::vector<prun::Task<int>> tasks;
+  for (int w = 0; w < 2; ++w)
+    tasks.push_back(prun::delayed([] {
+      lg::Logger& log = lg::get_logger("bench.worker");
+      for (int i = 0; i < 1'000'000; ++i) log.info("record {} of the benchmark", i);
+      return 0;
+    })());
+  auto t0 = Clock::now();
+  prun::Parallel{options(2, false)}(tasks);
+  double dt = seconds_since(t0);
+  lg::get_logger().set_handlers({});
+  file.reset();
+  auto size = std::filesystem::file_size(path);
+  std::filesystem::remove(path);
+  if (size < 2'000'000 * 60) std::abort();  // every record must be in the file
+  return 2'000'000 / dt;
+}
+
+double cpu_speedup_2() {
+  auto burn = [](int seed) {
+    double x = seed;
+    for (int i = 0; i < 20'000'000; ++i) x = std::sin(x) + 1.0;
+    return x;
+  };
+  std::vector<prun::Task<double>> tasks;
+  for (int i = 0; i < 8; ++i) tasks.push_back(prun::delayed(burn)(i));
+  double one = best_of(2, [&] {
+    auto t0 = Clock::now();
+    prun::Parallel{options(1, true)}(tasks);
+    return seconds_since(t0);
+  });
+  double two = best_of(2, [&] {
+    auto t0 = Clock::now();
+    prun::Parallel{options(2, true)}(tasks);
+    return seconds_since(t0);
+  });
+  return one / two;
+}
+
+}  // namespace
+
+int main() {
+  std::printf("tiny_tasks_per_s=%.0f\n", tiny_tasks_per_s(true));
+  std::printf("tiny_tasks_per_s_no_capture=%.0f\n", tiny_tasks_per_s(false));
+  std::printf("first_call_ms=%.3f\n", first_call_ms());
+  std::printf("log_records_per_s=%.0f\n", log_records_per_s());
+  std::printf("cpu_speedup_2=%.2f\n", cpu_speedup_2());
+  return 0;
+}
