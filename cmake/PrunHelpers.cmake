@@ -7,7 +7,8 @@ function(prun_set_warnings target)
   if(PRUN_SANITIZE)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
       -fno-sanitize-recover=undefined)
-    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+    # PUBLIC: whatever links an instrumented prun library needs the sanitizer runtimes too.
+    target_link_options(${target} PUBLIC -fsanitize=address,undefined)
   endif()
 endfunction()
 

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# prun's one-command entry points, for a fresh Debian 12 machine (as root) or any dev box.
+#
+#   ./dev.sh demo       install what is missing, build, run `prun --n-jobs 3`
+#   ./dev.sh test       install what is missing, build with warnings as errors, run every test
+#   ./dev.sh sanitize   the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   ./dev.sh bench      build optimised and print the benchmark numbers
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(g++ cmake ninja-build python3 libboost1.81-dev libboost-filesystem1.81-dev
+          libfmt-dev doctest-dev libcereal-dev)
+
+install_missing() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    echo "dev.sh: installing ${missing[*]}"
+    local sudo=""
+    [[ $(id -u) -eq 0 ]] || sudo="sudo"
+    $sudo apt-get update
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+  fi
+}
+
+build() {  # build <dir> <cmake args...>
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -G Ninja "$@"
+  cmake --build "$dir" -j2
+}
+
+case "${1:-}" in
+  demo)
+    install_missing
+    build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    ./build/apps/prun --n-jobs 3
+    ;;
+  test)
+    install_missing
+    build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRUN_WARNINGS_AS_ERRORS=ON
+    ctest --test-dir build --output-on-failure -j2
+    ;;
+  sanitize)
+    install_missing
+    build build-asan -DCMAKE_BUILD_TYPE=Debug -DPRUN_WARNINGS_AS_ERRORS=ON -DPRUN_SANITIZE=ON
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      ctest --test-dir build-asan --output-on-failure -j2
+    ;;
+  bench)
+    install_missing
+    build build-release -DCMAKE_BUILD_TYPE=Release
+    ./build-release/apps/prun_bench_logging
+    ./build-release/apps/prun_bench_pool
+    ;;
+  *)
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac
