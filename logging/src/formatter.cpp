@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <stdexcept>
 
@@ -263,6 +264,13 @@ Formatter::~Formatter() = default;
 
 namespace {
 
+// fmt's buffer::append takes a generic path per call; a record is a dozen small pieces.
+inline void put(fmt::memory_buffer& out, std::string_view s) {
+  const std::size_t n = out.size();
+  out.resize(n + s.size());
+  std::memcpy(out.data() + n, s.data(), s.size());
+}
+
 std::string_view standard_level_name(int level) {
   switch (level) {
     case CRITICAL: return "CRITICAL";
@@ -300,12 +308,12 @@ void Formatter::format_time(const Record& record, fmt::memory_buffer& out) const
     cache.second = sec;
     cache.utc = utc_;
   }
-  out.append(cache.text, cache.text + cache.len);
+  put(out, std::string_view(cache.text, cache.len));
   if (datefmt_.empty()) {
     const int ms = static_cast<int>(sub / 1'000'000);
     const char digits[4] = {',', static_cast<char>('0' + ms / 100),
                             static_cast<char>('0' + ms / 10 % 10), static_cast<char>('0' + ms % 10)};
-    out.append(digits, digits + 4);
+    put(out, std::string_view(digits, 4));
   }
 }
 
@@ -375,7 +383,7 @@ void pad_text(const Formatter::Segment& seg, std::string_view s, fmt::memory_buf
 // str() of a value, as Python's %s and {} print it.
 void python_str(const Val& v, fmt::memory_buffer& out) {
   switch (v.kind) {
-    case Kind::text: out.append(v.s); break;
+    case Kind::text: put(out, v.s); break;
     case Kind::integer: fmt::format_to(std::back_inserter(out), "{}", v.i); break;
     case Kind::real: detail::python_float_repr(v.f, out); break;
   }
@@ -391,7 +399,10 @@ void python_repr(const Val& v, bool ascii, fmt::memory_buffer& out) {
 void Formatter::format(const Record& record, fmt::memory_buffer& out) const {
   fmt::memory_buffer scratch;  // for asctime and conversions that need a detour
   for (const Segment& seg : segments_) {
-    if (!seg.is_field) { out.append(seg.text); continue; }
+    if (!seg.is_field) {
+      put(out, seg.text);
+      continue;
+    }
     Val v;
     v.kind = seg.kind;
     switch (seg.attr) {
@@ -471,8 +482,12 @@ void Formatter::format(const Record& record, fmt::memory_buffer& out) const {
     }
 
     if (seg.simple) {
-      if (seg.conv == 's' || seg.kind != Kind::integer) python_str(v, out);
-      else out.append(fmt::format_int(v.i));
+      if (seg.conv == 's' || seg.kind != Kind::integer) {
+        python_str(v, out);
+      } else {
+        fmt::format_int digits(v.i);
+        put(out, std::string_view(digits.data(), digits.size()));
+      }
       continue;
     }
     switch (seg.conv) {

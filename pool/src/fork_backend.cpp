@@ -7,6 +7,7 @@
 #include "worker.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
 #include <fcntl.h>
@@ -115,11 +116,12 @@ class ForkRun {
     pid_t pid = -1;
     bool reaped = false;
     int ctrl = -1;  // the parent's end of the control socket
-    std::unique_ptr<asio::posix::stream_descriptor> data, pidfd;
+    std::unique_ptr<asio::posix::stream_descriptor> data, pidfd;  // data: the ring's doorbell
+    std::unique_ptr<Ring> ring;
     std::unique_ptr<Stream> out, err;
-    std::vector<char> buf = std::vector<char>(256 * 1024);
-    std::size_t used = 0;
+    std::array<char, 256> bell{};
     bool data_open = false;
+    bool drain_posted = false;
     int outstanding = 0;
     bool stopping = false, killed = false;
     std::deque<Command> batches;  // sent, not yet done
@@ -140,7 +142,8 @@ class ForkRun {
     w.slot = slot;
     int ctrl[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctrl) != 0) throw_errno("socketpair");
-    Pipe data = Pipe::make(1 << 20);
+    Pipe data = Pipe::make();
+    w.ring = std::make_unique<Ring>();
     Pipe out, err;
     if (options_.capture_output) {
       out = Pipe::make();
@@ -151,6 +154,7 @@ class ForkRun {
     setup.parent_pid = ::getpid();
     setup.ctrl_fd = ctrl[1];
     setup.data_fd = data.write;
+    setup.ring = w.ring.get();
     setup.out_fd = out.write;
     setup.err_fd = err.write;
     setup.close_fds = parent_fds_;
@@ -259,38 +263,42 @@ class ForkRun {
 
   // ---- the data pipe ------------------------------------------------------------------------
 
+  // The data pipe only carries doorbells: a byte means "frames are waiting in the ring".
   void read_data(Worker& w) {
-    if (w.buf.size() - w.used < 64 * 1024) w.buf.resize(w.buf.size() * 2);
-    w.data->async_read_some(asio::buffer(w.buf.data() + w.used, w.buf.size() - w.used),
-                            [this, &w](const boost::system::error_code& ec, std::size_t n) {
-                              if (ec) {
-                                w.data_open = false;
-                                w.data->close();
-                                return;
-                              }
-                              w.used += n;
-                              parse(w);
-                              read_data(w);
-                            });
+    w.data->async_read_some(asio::buffer(w.bell), [this, &w](const boost::system::error_code& ec, std::size_t) {
+      if (ec) {  // the worker is gone: whatever it published is still in the ring
+        w.data_open = false;
+        w.data->close();
+        drain_all(w);
+        return;
+      }
+      drain(w);
+      read_data(w);
+    });
   }
 
-  void parse(Worker& w) {
-    logging::BatchScope batch;  // one write per handler for the whole chunk
-    std::size_t pos = 0;
-    while (w.used - pos >= kFrameHeader) {
-      std::uint32_t size;
-      std::memcpy(&size, w.buf.data() + pos, sizeof size);
-      if (w.used - pos < kFrameHeader + size) {
-        if (kFrameHeader + size > w.buf.size()) w.buf.resize(kFrameHeader + size + 64 * 1024);
-        break;
-      }
-      const auto kind = static_cast<Frame>(w.buf[pos + 4]);
-      handle_frame(w, kind, std::string_view(w.buf.data() + pos + kFrameHeader, size));
-      pos += kFrameHeader + size;
+  // Takes a bounded bite of the worker's ring so that other workers get their turn; comes back
+  // (posted) while frames remain, and tells the worker to ring once the ring is empty.
+  void drain(Worker& w) {
+    bool more;
+    {
+      logging::BatchScope batch;  // one write per handler for the whole bite
+      more = w.ring->drain([this, &w](Frame kind, std::string_view payload) { handle_frame(w, kind, payload); },
+                           256 * 1024);
     }
-    if (pos > 0) {
-      std::memmove(w.buf.data(), w.buf.data() + pos, w.used - pos);
-      w.used -= pos;
+    if ((more || !w.ring->prepare_to_sleep()) && !w.drain_posted) {
+      w.drain_posted = true;
+      asio::post(*ctx_, [this, &w] {
+        w.drain_posted = false;
+        drain(w);
+      });
+    }
+  }
+
+  void drain_all(Worker& w) {
+    logging::BatchScope batch;
+    while (w.ring->drain([this, &w](Frame kind, std::string_view payload) { handle_frame(w, kind, payload); },
+                         SIZE_MAX)) {
     }
   }
 
@@ -336,6 +344,9 @@ class ForkRun {
       case Frame::fatal:
         w.fatal = std::string(rd.str());
         break;
+      case Frame::padding:
+      case Frame::part:
+        break;  // the ring consumes these itself
     }
   }
 
@@ -364,6 +375,7 @@ class ForkRun {
       int status = 0;
       if (::waitpid(w.pid, &status, 0) == w.pid) w.reaped = true;
       w.pidfd->close();
+      drain_all(w);  // its last records and its error, if any, before judging the exit
       on_exit(w, status);
     });
   }

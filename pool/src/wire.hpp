@@ -19,6 +19,8 @@ enum class Frame : std::uint8_t {
   error = 3,       // u64 task, str type, str message
   batch_done = 4,  // (nothing)
   fatal = 5,       // str message: the worker cannot go on
+  padding = 6,     // (ring only) skip to the ring's start
+  part = 7,        // (ring only) the next bytes of a frame too large to travel whole
 };
 inline constexpr std::size_t kFrameHeader = 5;
 

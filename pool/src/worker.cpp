@@ -13,11 +13,11 @@ namespace prun::pool::detail {
 
 namespace {
 
-// Sends each record to the parent at once, with one write(): records written just before a
-// crash still arrive. A full pipe blocks the task, which is the back-pressure we want.
-class PipeDelivery final : public Delivery {
+// Publishes each record to the parent at once, into the shared ring: records written just
+// before a crash still arrive. A full ring blocks the task, which is the back-pressure we want.
+class RingDelivery final : public Delivery {
  public:
-  explicit PipeDelivery(int fd) : Delivery(false), fd_(fd) {}
+  RingDelivery(Ring& ring, int doorbell) : Delivery(false), ring_(ring), doorbell_(doorbell) {}
 
  protected:
   void deliver(const logging::Record& record) override {
@@ -27,11 +27,12 @@ class PipeDelivery final : public Delivery {
     w.pod(static_cast<std::uint64_t>(record.task_index));
     encode_record(w, record);
     w.end_frame(start);
-    if (!write_all(fd_, frame_.data(), frame_.size())) ::_exit(70);  // the parent is gone
+    if (!ring_.publish(frame_, doorbell_)) ::_exit(70);  // the parent is gone
   }
 
  private:
-  int fd_;
+  Ring& ring_;
+  int doorbell_;
   std::string frame_;
 };
 
@@ -71,7 +72,7 @@ void worker_main(const WorkerSetup& s) noexcept {
     logging::set_process_name("Worker-" + std::to_string(s.slot + 1));
     // Handlers inherited from the parent never write from here.
     logging::detach_all_handlers();
-    auto delivery = std::make_shared<PipeDelivery>(s.data_fd);
+    auto delivery = std::make_shared<RingDelivery>(*s.ring, s.data_fd);
     TaskRunner runner(*s.options, *s.table, delivery, s.level, s.slot + 1);
     SlotState& slot = s.control->slots[s.slot];
     std::string out;
@@ -109,12 +110,12 @@ void worker_main(const WorkerSetup& s) noexcept {
           break;
         }
         if (out.size() >= 64 * 1024) {
-          if (!write_all(s.data_fd, out.data(), out.size())) leave(70);
+          if (!s.ring->publish(out, s.data_fd)) leave(70);
           out.clear();
         }
       }
       w.end_frame(w.begin_frame(Frame::batch_done));
-      if (!write_all(s.data_fd, out.data(), out.size())) leave(70);
+      if (!s.ring->publish(out, s.data_fd)) leave(70);
       out.clear();
     }
   } catch (...) {
@@ -125,7 +126,7 @@ void worker_main(const WorkerSetup& s) noexcept {
     Outcome o = describe_current_exception();
     w.str(o.type + ": " + o.message);
     w.end_frame(start);
-    write_all(s.data_fd, out.data(), out.size());
+    s.ring->publish(out, s.data_fd);
     leave(71);
   }
   leave(0);

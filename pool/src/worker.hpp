@@ -2,6 +2,7 @@
 // A forked worker: runs batches of tasks sent by the parent, sends back records and results.
 
 #include "output.hpp"
+#include "ring.hpp"
 
 #include <prun/pool/engine.hpp>
 
@@ -29,7 +30,8 @@ struct WorkerSetup {
   int slot = 0;  // 0-based
   int parent_pid = 0;
   int ctrl_fd = -1;
-  int data_fd = -1;
+  int data_fd = -1;  // the doorbell: one byte when the parent sleeps and frames wait
+  Ring* ring = nullptr;  // where every frame goes
   int out_fd = -1;  // -1 when output is not captured
   int err_fd = -1;
   std::vector<int> close_fds;  // the parent's descriptors the worker must not keep

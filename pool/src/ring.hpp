@@ -1,0 +1,104 @@
+#pragma once
+// A single-producer single-consumer byte ring in shared memory: how a worker's frames reach the
+// parent. Publishing is a memcpy and a release store; the worker rings a doorbell (one byte on
+// a pipe) only when the parent said it is going to sleep, so a busy parent costs the worker no
+// system call at all. A full ring blocks the worker on a futex until the parent frees space
+// (bounded memory, back-pressure). Frames published before a crash stay readable: the ring
+// outlives the worker.
+
+#include "wire.hpp"
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace prun::pool::detail {
+
+class Ring {
+ public:
+  /// Maps a ring of `capacity` bytes (a power of two) shared with children forked later.
+  explicit Ring(std::size_t capacity = std::size_t{1} << 20);
+  ~Ring();
+  Ring(const Ring&) = delete;
+  Ring& operator=(const Ring&) = delete;
+
+  // ---- producer (the worker) ----
+  /// Publishes one frame (header included); rings `doorbell_fd` if the consumer sleeps.
+  /// Frames larger than a quarter of the ring travel in parts. Blocks while the ring is full.
+  /// Returns false if the doorbell cannot be written (the parent is gone).
+  bool publish(std::string_view frame, int doorbell_fd);
+
+  // ---- consumer (the parent) ----
+  /// Calls on_frame(kind, payload) for published frames, up to about `budget` bytes; returns
+  /// whether frames remain. Frees the space and wakes a producer waiting for it.
+  template <typename OnFrame>
+  bool drain(OnFrame&& on_frame, std::size_t budget);
+  /// Declares the consumer asleep; false (and still awake) if frames arrived meanwhile.
+  bool prepare_to_sleep();
+
+ private:
+  struct Header;
+  bool publish_contiguous(std::string_view frame, int doorbell_fd);
+  void wait_for_space(std::size_t need);
+  void release(std::uint64_t new_tail);
+  template <typename OnFrame>
+  void deliver(Frame kind, std::string_view payload, OnFrame& on_frame);
+
+  Header* header_;
+  char* data_;
+  std::size_t capacity_;
+  std::size_t mapped_;
+  std::string parts_;  // consumer: the bytes of a large frame arriving in parts
+};
+
+struct alignas(64) Ring::Header {
+  alignas(64) std::atomic<std::uint64_t> head{0};  // bytes published (producer)
+  alignas(64) std::atomic<std::uint64_t> tail{0};  // bytes consumed (consumer)
+  alignas(64) std::atomic<std::uint32_t> consumer_sleeping{1};
+  std::atomic<std::uint32_t> producer_waiting{0};
+  std::atomic<std::uint32_t> space_seq{0};  // futex word, bumped when space is freed
+};
+
+template <typename OnFrame>
+void Ring::deliver(Frame kind, std::string_view payload, OnFrame& on_frame) {
+  if (kind == Frame::padding) return;
+  if (kind != Frame::part) {
+    on_frame(kind, payload);
+    return;
+  }
+  parts_.append(payload);
+  while (parts_.size() >= kFrameHeader) {  // whole frames assembled from parts
+    std::uint32_t size;
+    std::memcpy(&size, parts_.data(), sizeof size);
+    if (parts_.size() < kFrameHeader + size) break;
+    on_frame(static_cast<Frame>(parts_[4]), std::string_view(parts_).substr(kFrameHeader, size));
+    parts_.erase(0, kFrameHeader + size);
+  }
+}
+
+template <typename OnFrame>
+bool Ring::drain(OnFrame&& on_frame, std::size_t budget) {
+  std::uint64_t tail = header_->tail.load(std::memory_order_relaxed);
+  const std::uint64_t head = header_->head.load(std::memory_order_acquire);
+  std::size_t done = 0;
+  while (tail != head && done < budget) {
+    const std::size_t pos = tail & (capacity_ - 1);
+    const std::size_t to_end = capacity_ - pos;
+    if (to_end < kFrameHeader) {  // too short for a header: the producer skipped it
+      tail += to_end;
+      continue;
+    }
+    std::uint32_t size;
+    std::memcpy(&size, data_ + pos, sizeof size);
+    const auto kind = static_cast<Frame>(data_[pos + 4]);
+    deliver(kind, std::string_view(data_ + pos + kFrameHeader, size), on_frame);
+    tail += kFrameHeader + size;
+    done += kFrameHeader + size;
+  }
+  release(tail);
+  return tail != header_->head.load(std::memory_order_acquire);
+}
+
+}  // namespace prun::pool::detail
