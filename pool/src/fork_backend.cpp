@@ -68,7 +68,7 @@ class ForkRun {
  public:
   ForkRun(const Options& options, const TaskTable& table, int level, int n_workers)
       : options_(options), table_(table), level_(level), control_(n_workers),
-        marker_(Marker::random()), done_(table.size, 0) {
+        done_(table.size, 0) {
     control_->stop_before.store(static_cast<std::int64_t>(table.size));
     workers_.resize(static_cast<std::size_t>(n_workers));
   }
@@ -108,7 +108,6 @@ class ForkRun {
     explicit Stream(asio::io_context& ctx) : fd(ctx) {}
     asio::posix::stream_descriptor fd;
     std::optional<LineRouter> router;
-    std::array<char, 64 * 1024> chunk;
     bool open = false;
   };
   struct Worker {
@@ -148,6 +147,9 @@ class ForkRun {
     if (options_.capture_output) {
       out = Pipe::make();
       err = Pipe::make();
+      // Non-blocking reads for the parent and for the worker's own drain (one open file
+      // description, shared by both); the worker's writes stay blocking.
+      for (int fd : {out.read, err.read}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
     }
     WorkerSetup setup;
     setup.slot = slot;
@@ -157,11 +159,12 @@ class ForkRun {
     setup.ring = w.ring.get();
     setup.out_fd = out.write;
     setup.err_fd = err.write;
+    setup.out_read_fd = out.read;
+    setup.err_read_fd = err.read;
     setup.close_fds = parent_fds_;
-    for (int fd : {ctrl[0], data.read, out.read, err.read})
+    for (int fd : {ctrl[0], data.read})
       if (fd >= 0) setup.close_fds.push_back(fd);
     setup.control = control_.get();
-    setup.marker = &marker_;
     setup.options = &options_;
     setup.table = &table_;
     setup.level = level_;
@@ -200,10 +203,11 @@ class ForkRun {
       w.err = std::make_unique<Stream>(*ctx_);
       w.out->fd.assign(p.out);
       w.err->fd.assign(p.err);
-      w.out->router.emplace(STDOUT_FILENO, prefix_of, &marker_);
-      w.err->router.emplace(STDERR_FILENO, prefix_of, &marker_);
-      read_output(*w.out);
-      read_output(*w.err);
+      w.out->router.emplace(STDOUT_FILENO, prefix_of);
+      w.err->router.emplace(STDERR_FILENO, prefix_of);
+      w.out->open = w.err->open = true;
+      read_output(w, *w.out);
+      read_output(w, *w.err);
     }
   }
 
@@ -344,6 +348,17 @@ class ForkRun {
       case Frame::fatal:
         w.fatal = std::string(rd.str());
         break;
+      case Frame::output: {
+        const auto stream = rd.pod<std::uint8_t>();
+        const auto task = static_cast<std::size_t>(rd.pod<std::uint64_t>());
+        Stream* s = stream == 1 ? w.out.get() : w.err.get();
+        if (s) {
+          s->router->text(task, rd.rest());
+          s->router->end(task);
+          s->router->flush();
+        }
+        break;
+      }
       case Frame::padding:
       case Frame::part:
         break;  // the ring consumes these itself
@@ -354,19 +369,48 @@ class ForkRun {
 
   // ---- output and exits -----------------------------------------------------------------------
 
-  void read_output(Stream& s) {
-    s.open = true;
-    s.fd.async_read_some(asio::buffer(s.chunk), [this, &s](const boost::system::error_code& ec, std::size_t n) {
-      if (ec) {
-        s.open = false;
-        s.router->finish();
-        s.fd.close();
-        return;
-      }
-      s.router->feed(std::string_view(s.chunk.data(), n));
-      s.router->flush();
-      read_output(s);
+  void read_output(Worker& w, Stream& s) {
+    s.fd.async_wait(asio::posix::stream_descriptor::wait_read, [this, &w, &s](const boost::system::error_code& ec) {
+      if (ec || !s.open) return;
+      if (take_output(w, s)) read_output(w, s);
     });
+  }
+
+  // Reads what the worker's stream holds and gives it to the task that owns the pipe now.
+  // Returns false at end of file.
+  bool take_output(Worker& w, Stream& s) {
+    static thread_local std::string bytes;
+    bytes.clear();
+    bool eof = false;
+    std::int64_t task;
+    {
+      SlotState& slot = control_->slots[w.slot];
+      std::lock_guard lock(slot.output_lock);
+      task = slot.output_task.load();
+      char buf[65536];
+      while (bytes.size() < (1u << 20)) {
+        ssize_t n = ::read(s.fd.native_handle(), buf, sizeof buf);
+        if (n > 0) {
+          bytes.append(buf, static_cast<std::size_t>(n));
+        } else if (n < 0 && errno == EINTR) {
+          continue;
+        } else {
+          eof = n == 0;
+          break;
+        }
+      }
+      slot.parent_reads.fetch_add(1);
+    }
+    if (!bytes.empty()) {
+      // Nothing runs before a task publishes its index, so this is only a guard.
+      s.router->text(task < 0 ? 0 : static_cast<std::size_t>(task), bytes);
+      s.router->flush();
+    }
+    if (eof) {
+      s.open = false;
+      s.fd.close();
+    }
+    return !eof;
   }
 
   void wait_exit(Worker& w) {
@@ -376,6 +420,12 @@ class ForkRun {
       if (::waitpid(w.pid, &status, 0) == w.pid) w.reaped = true;
       w.pidfd->close();
       drain_all(w);  // its last records and its error, if any, before judging the exit
+      for (Stream* s : {w.out.get(), w.err.get()}) {
+        if (!s) continue;
+        while (s->open && take_output(w, *s)) {  // what it printed before it died
+        }
+        s->router->finish();
+      }
       on_exit(w, status);
     });
   }
@@ -410,7 +460,6 @@ class ForkRun {
   const TaskTable& table_;
   int level_;
   SharedControl control_;
-  Marker marker_;
   std::optional<asio::io_context> ctx_;  // created once the workers exist
   std::vector<Worker> workers_;
   std::vector<int> parent_fds_;  // every descriptor the parent holds for the run

@@ -1,31 +1,12 @@
 #include "output.hpp"
 
-#include <sys/random.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <random>
 
 namespace prun::pool::detail {
-
-Marker Marker::random() {
-  Marker m;
-  m.magic = {'\0', 'p', 'r', 'u', 'n'};
-  if (::getrandom(m.magic.data() + 5, kMagic - 5, 0) != static_cast<ssize_t>(kMagic - 5)) {
-    std::random_device rd;
-    for (std::size_t i = 5; i < kMagic; ++i) m.magic[i] = static_cast<char>(rd());
-  }
-  return m;
-}
-
-std::array<char, Marker::kSize> Marker::for_task(std::uint64_t task) const {
-  std::array<char, kSize> out{};
-  std::memcpy(out.data(), magic.data(), kMagic);
-  std::memcpy(out.data() + kMagic, &task, sizeof task);
-  return out;
-}
 
 bool write_all(int fd, const char* data, std::size_t size) {
   while (size > 0) {
@@ -40,84 +21,57 @@ bool write_all(int fd, const char* data, std::size_t size) {
   return true;
 }
 
-LineRouter::LineRouter(int dest_fd, PrefixOf prefix_of, const Marker* marker)
-    : dest_fd_(dest_fd), prefix_of_(std::move(prefix_of)), marker_(marker) {}
+LineRouter::LineRouter(int dest_fd, PrefixOf prefix_of) : dest_fd_(dest_fd), prefix_of_(std::move(prefix_of)) {}
 
-void LineRouter::begin_task(std::size_t task) {
-  end_task();
-  task_ = static_cast<std::int64_t>(task);
-  prefix_ = prefix_of_(task);
-}
-
-void LineRouter::end_task() {
-  if (!line_.empty()) {
-    emit_line(line_, {});
-    line_.clear();
+const std::string& LineRouter::prefix(std::size_t task) {
+  if (task != prefix_task_) {
+    prefix_ = prefix_of_(task);
+    prefix_task_ = task;
   }
+  return prefix_;
 }
 
-void LineRouter::emit_line(std::string_view a, std::string_view b) {
-  out_.append(prefix_);
+void LineRouter::emit(std::size_t task, std::string_view a, std::string_view b) {
+  out_.append(prefix(task));
   out_.append(a);
   out_.append(b);
   out_.push_back('\n');
 }
 
-void LineRouter::text(std::string_view bytes) {
+void LineRouter::text(std::size_t task, std::string_view bytes) {
+  auto it = std::find_if(partials_.begin(), partials_.end(), [&](const Partial& p) { return p.task == task; });
   while (!bytes.empty()) {
     auto nl = bytes.find('\n');
     if (nl == std::string_view::npos) {
-      line_.append(bytes);
-      if (line_.size() >= kMaxLine) end_task();
+      if (it == partials_.end()) it = partials_.insert(partials_.end(), Partial{task, {}});
+      it->line.append(bytes);
+      if (it->line.size() >= kMaxLine) {
+        emit(task, it->line, {});
+        partials_.erase(it);
+      }
       return;
     }
-    if (line_.empty()) {
-      emit_line(bytes.substr(0, nl), {});
+    if (it == partials_.end()) {
+      emit(task, bytes.substr(0, nl), {});
     } else {
-      emit_line(line_, bytes.substr(0, nl));
-      line_.clear();
+      emit(task, it->line, bytes.substr(0, nl));
+      partials_.erase(it);
+      it = partials_.end();
     }
     bytes.remove_prefix(nl + 1);
   }
 }
 
-void LineRouter::feed(std::string_view bytes) {
-  if (!marker_) {
-    text(bytes);
-    return;
-  }
-  pending_.append(bytes);
-  std::string_view all = pending_;
-  const std::string_view magic(marker_->magic.data(), Marker::kMagic);
-  std::size_t pos = 0;
-  while (pos < all.size()) {
-    std::size_t m = all.find(magic, pos);
-    if (m == std::string_view::npos) {
-      // A marker may start in the last kSize-1 bytes; hold those back only if a NUL is there.
-      std::size_t keep_from = all.size();
-      std::size_t tail = all.size() > Marker::kSize - 1 ? all.size() - (Marker::kSize - 1) : 0;
-      if (auto nul = all.find('\0', std::max(tail, pos)); nul != std::string_view::npos) keep_from = nul;
-      text(all.substr(pos, keep_from - pos));
-      pos = keep_from;
-      break;
-    }
-    text(all.substr(pos, m - pos));
-    if (m + Marker::kSize > all.size()) {
-      pos = m;
-      break;
-    }
-    std::uint64_t task = 0;
-    std::memcpy(&task, all.data() + m + Marker::kMagic, sizeof task);
-    begin_task(task);
-    pos = m + Marker::kSize;
-  }
-  pending_.erase(0, pos);
+void LineRouter::end(std::size_t task) {
+  auto it = std::find_if(partials_.begin(), partials_.end(), [&](const Partial& p) { return p.task == task; });
+  if (it == partials_.end()) return;
+  emit(task, it->line, {});
+  partials_.erase(it);
 }
 
 void LineRouter::finish() {
-  text(pending_);
-  pending_.clear();
-  end_task();
+  for (const Partial& p : partials_) emit(p.task, p.line, {});
+  partials_.clear();
   flush();
 }
 

@@ -109,8 +109,8 @@ void run_sequential(const Options& options, const TaskTable& table, int level) {
   auto prefix_of = [&](std::size_t i) { return expand_prefix(options.prefix, table.tag(i), i); };
   std::optional<LineRouter> out, err;
   if (capture) {
-    out.emplace(capture->saved(0), prefix_of, nullptr);
-    err.emplace(capture->saved(1), prefix_of, nullptr);
+    out.emplace(capture->saved(0), prefix_of);
+    err.emplace(capture->saved(1), prefix_of);
   }
 
   std::string result;
@@ -122,9 +122,8 @@ void run_sequential(const Options& options, const TaskTable& table, int level) {
       capture->suspend();
       LineRouter* routers[2] = {&*out, &*err};
       for (int s = 0; s < 2; ++s) {
-        routers[s]->begin_task(i);
-        routers[s]->text(capture->take(s));
-        routers[s]->end_task();
+        routers[s]->text(i, capture->take(s));
+        routers[s]->end(i);
         routers[s]->flush();
       }
     }

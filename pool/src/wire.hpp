@@ -1,6 +1,6 @@
 #pragma once
 // The byte formats between a worker and the parent: framed messages on the data pipe,
-// markers on the captured output pipes, and commands on the control socket.
+// and commands on the control socket.
 
 #include <prun/logging/record.hpp>
 
@@ -19,6 +19,7 @@ enum class Frame : std::uint8_t {
   error = 3,       // u64 task, str type, str message
   batch_done = 4,  // (nothing)
   fatal = 5,       // str message: the worker cannot go on
+  output = 8,      // u8 stream (1 or 2), u64 task, bytes the worker drained from that stream
   padding = 6,     // (ring only) skip to the ring's start
   part = 7,        // (ring only) the next bytes of a frame too large to travel whole
 };

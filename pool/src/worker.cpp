@@ -3,11 +3,14 @@
 #include "task_scope.hpp"
 #include "wire.hpp"
 
+#include <poll.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <mutex>
 
 namespace prun::pool::detail {
 
@@ -48,6 +51,49 @@ bool read_exact(int fd, void* buf, std::size_t size) {
   return true;
 }
 
+// Reads everything `fd` holds now (it is non-blocking: the parent's end set O_NONBLOCK on the
+// shared open file description).
+void drain_fd(int fd, std::string& into) {
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      into.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return;
+  }
+}
+
+// At the end of task `i`: takes whatever the task printed that the parent has not read yet and
+// tells the parent the task's output is complete (only if the task printed anything at all).
+void end_output(const WorkerSetup& s, SlotState& slot, std::uint64_t i, std::uint64_t reads_at_start,
+                std::string& scratch) {
+  std::string drained[2];
+  bool printed;
+  {
+    std::lock_guard lock(slot.output_lock);
+    pollfd fds[2] = {{s.out_read_fd, POLLIN, 0}, {s.err_read_fd, POLLIN, 0}};
+    if (::poll(fds, 2, 0) > 0)
+      for (int k = 0; k < 2; ++k)
+        if (fds[k].revents & POLLIN) drain_fd(fds[k].fd, drained[k]);
+    printed = !drained[0].empty() || !drained[1].empty() || slot.parent_reads.load() != reads_at_start;
+  }
+  if (!printed) return;
+  // Published after the lock is released: a full ring must never hold up the parent's reads.
+  scratch.clear();
+  Writer w(scratch);
+  for (std::uint8_t stream = 1; stream <= 2; ++stream) {
+    std::size_t start = w.begin_frame(Frame::output);
+    w.pod(stream);
+    w.pod(i);
+    scratch.append(drained[stream - 1]);
+    w.end_frame(start);
+  }
+  if (!s.ring->publish(scratch, s.data_fd)) ::_exit(70);
+}
+
 [[noreturn]] void leave(int status) {
   flush_standard_streams();
   ::_exit(status);
@@ -55,12 +101,31 @@ bool read_exact(int fd, void* buf, std::size_t size) {
 
 }  // namespace
 
+SharedMutex::SharedMutex() {
+  pthread_mutexattr_t attr;
+  pthread_mutexattr_init(&attr);
+  pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+  pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+  pthread_mutex_init(&m_, &attr);
+  pthread_mutexattr_destroy(&attr);
+}
+
+SharedMutex::~SharedMutex() { pthread_mutex_destroy(&m_); }
+
+void SharedMutex::lock() noexcept {
+  // A worker that died holding it left nothing half-done that matters: take it over.
+  if (pthread_mutex_lock(&m_) == EOWNERDEAD) pthread_mutex_consistent(&m_);
+}
+
+void SharedMutex::unlock() noexcept { pthread_mutex_unlock(&m_); }
+
 void worker_main(const WorkerSetup& s) noexcept {
   // Die with the parent; if it is already gone, the signal will never come.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != s.parent_pid) ::_exit(1);
   for (int fd : s.close_fds) ::close(fd);
-  if (s.out_fd >= 0) {
+  const bool capture = s.out_fd >= 0;
+  if (capture) {
     ::dup2(s.out_fd, STDOUT_FILENO);
     ::dup2(s.err_fd, STDERR_FILENO);
     ::close(s.out_fd);
@@ -75,7 +140,7 @@ void worker_main(const WorkerSetup& s) noexcept {
     auto delivery = std::make_shared<RingDelivery>(*s.ring, s.data_fd);
     TaskRunner runner(*s.options, *s.table, delivery, s.level, s.slot + 1);
     SlotState& slot = s.control->slots[s.slot];
-    std::string out;
+    std::string out, output_frames;
     Writer w(out);
     for (;;) {
       Command cmd;
@@ -89,14 +154,16 @@ void worker_main(const WorkerSetup& s) noexcept {
           slot.running.store(0);
           break;
         }
-        if (s.out_fd >= 0) {
-          auto marker = s.marker->for_task(i);
-          write_all(STDOUT_FILENO, marker.data(), marker.size());
-          write_all(STDERR_FILENO, marker.data(), marker.size());
+        std::uint64_t reads_at_start = 0;
+        if (capture) {
+          std::lock_guard lock(slot.output_lock);
+          slot.output_task.store(index);
+          reads_at_start = slot.parent_reads.load();
         }
         std::size_t start = w.begin_frame(Frame::result);
         w.pod(i);
-        Outcome outcome = runner.run(i, out);
+        Outcome outcome = runner.run(i, out);  // flushes stdio at the end
+        if (capture) end_output(s, slot, i, reads_at_start, output_frames);
         slot.running.store(0);
         if (outcome.ok) {
           w.end_frame(start);

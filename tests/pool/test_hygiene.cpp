@@ -51,10 +51,11 @@ TEST_CASE("a worker holds only its own pipes: no other worker's and none of the 
     })(i));
   auto results = prun::Parallel{opts}(tasks);
   (void)quiet.text();
-  // Exactly the control socket and the data pipe.
+  // Exactly the control socket, the ring's doorbell pipe and the read ends of its own stdout
+  // and stderr pipes (for the drain at each task's end).
   for (auto extra : results) {
     std::sort(extra.begin(), extra.end());
-    CHECK(extra == std::vector<std::string>{"pipe", "socket"});
+    CHECK(extra == std::vector<std::string>{"pipe", "pipe", "pipe", "socket"});
   }
 }
 
