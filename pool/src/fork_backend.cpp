@@ -126,6 +126,7 @@ class ForkRun {
     std::deque<Command> batches;  // sent, not yet done
     std::string fatal;
     LogTail tail;
+    logging::Record scratch;  // decoded into, then swapped into the tail
     std::int64_t tail_task = -1;
     InternCache cache;
     std::string_view last_name;
@@ -311,7 +312,8 @@ class ForkRun {
     switch (kind) {
       case Frame::record: {
         rd.pod<std::uint64_t>();
-        logging::Record r = decode_record(rd, w.cache);
+        logging::Record& r = w.scratch;
+        decode_record(rd, w.cache, r);
         if (r.task_index != w.tail_task) {
           w.tail.clear();
           w.tail_task = r.task_index;
@@ -322,7 +324,7 @@ class ForkRun {
         }
         // As the cookbook's listener: the caller's handlers decide, its logger filters do not.
         w.last_logger->call_handlers(r);
-        w.tail.push(std::move(r));
+        w.tail.push_swap(r);  // no allocation per record once the tail is full
         break;
       }
       case Frame::result: {

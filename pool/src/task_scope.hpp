@@ -19,6 +19,11 @@ class LogTail {
     ring_[next_ % kLines] = std::move(r);
     ++next_;
   }
+  /// Keeps `r` and hands back the oldest record kept, whose storage the caller may reuse.
+  void push_swap(logging::Record& r) {
+    std::swap(ring_[next_ % kLines], r);
+    ++next_;
+  }
   void clear() noexcept { next_ = 0; }
   /// "LEVEL logger: message", oldest first.
   std::vector<std::string> lines() const;

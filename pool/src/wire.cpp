@@ -28,8 +28,7 @@ void encode_record(Writer& w, const logging::Record& r) {
   }
 }
 
-logging::Record decode_record(Reader& rd, InternCache& cache) {
-  logging::Record r;
+void decode_record(Reader& rd, InternCache& cache, logging::Record& r) {
   r.levelno = rd.pod<std::int32_t>();
   r.lineno = rd.pod<std::int32_t>();
   r.process = rd.pod<std::int32_t>();
@@ -38,14 +37,15 @@ logging::Record decode_record(Reader& rd, InternCache& cache) {
   r.thread = rd.pod<std::uint64_t>();
   r.task_index = rd.pod<std::int64_t>();
   r.name = cache.get(0, rd.str());
-  r.message = std::string(rd.str());
+  r.message.assign(rd.str());
   r.pathname = cache.get(1, rd.str());
   r.function = cache.get(2, rd.str());
   r.thread_name = cache.get(3, rd.str());
   r.process_name = cache.get(4, rd.str());
-  r.task = std::string(rd.str());
-  r.exc_text = std::string(rd.str());
+  r.task.assign(rd.str());
+  r.exc_text.assign(rd.str());
   auto n = rd.pod<std::uint32_t>();
+  r.extra.clear();
   r.extra.reserve(n);
   for (std::uint32_t k = 0; k < n; ++k) {
     std::string key(rd.str());
@@ -54,7 +54,6 @@ logging::Record decode_record(Reader& rd, InternCache& cache) {
     else if (kind == 1) r.extra.emplace_back(std::move(key), rd.pod<double>());
     else r.extra.emplace_back(std::move(key), std::string(rd.str()));
   }
-  return r;
 }
 
 }  // namespace prun::pool::detail

@@ -105,7 +105,8 @@ class InternCache {
   Slot slots_[5];
 };
 
-/// Decodes a record; its strings are interned so the record outlives the input.
-logging::Record decode_record(Reader& r, InternCache& cache);
+/// Decodes a record into `r`, reusing its strings' storage; views are interned so the record
+/// outlives the input.
+void decode_record(Reader& rd, InternCache& cache, logging::Record& r);
 
 }  // namespace prun::pool::detail
