@@ -24,15 +24,12 @@ void futex_wake(std::atomic<std::uint32_t>* word) {
 }
 }  // namespace
 
-Ring::Ring(std::size_t capacity) : capacity_(capacity) {
-  mapped_ = sizeof(Header) + capacity_;
-  void* p = ::mmap(nullptr, mapped_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "prun: mmap ring");
-  header_ = new (p) Header;
-  data_ = static_cast<char*>(p) + sizeof(Header);
-}
+std::size_t Ring::bytes(std::size_t capacity) { return sizeof(Header) + capacity; }
 
-Ring::~Ring() { ::munmap(header_, mapped_); }
+Ring::Ring(void* memory, std::size_t capacity, bool construct)
+    : header_(construct ? new (memory) Header : static_cast<Header*>(memory)),
+      data_(static_cast<char*>(memory) + sizeof(Header)),
+      capacity_(capacity) {}
 
 void Ring::wait_for_space(std::size_t need) {
   for (;;) {

@@ -18,9 +18,12 @@ namespace prun::pool::detail {
 
 class Ring {
  public:
-  /// Maps a ring of `capacity` bytes (a power of two) shared with children forked later.
-  explicit Ring(std::size_t capacity = std::size_t{1} << 20);
-  ~Ring();
+  struct Header;
+  static constexpr std::size_t kCapacity = std::size_t{1} << 20;
+  /// Bytes of shared memory a ring of `capacity` (a power of two) occupies.
+  static std::size_t bytes(std::size_t capacity = kCapacity);
+  /// A view of a ring living at `memory`; with `construct`, the ring is initialised there.
+  Ring(void* memory, std::size_t capacity, bool construct);
   Ring(const Ring&) = delete;
   Ring& operator=(const Ring&) = delete;
 
@@ -39,7 +42,6 @@ class Ring {
   bool prepare_to_sleep();
 
  private:
-  struct Header;
   bool publish_contiguous(std::string_view frame, int doorbell_fd);
   void wait_for_space(std::size_t need);
   void release(std::uint64_t new_tail);
@@ -49,7 +51,6 @@ class Ring {
   Header* header_;
   char* data_;
   std::size_t capacity_;
-  std::size_t mapped_;
   std::string parts_;  // consumer: the bytes of a large frame arriving in parts
 };
 

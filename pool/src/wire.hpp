@@ -20,12 +20,23 @@ enum class Frame : std::uint8_t {
   batch_done = 4,  // (nothing)
   fatal = 5,       // str message: the worker cannot go on
   output = 8,      // u8 stream (1 or 2), u64 task, bytes the worker drained from that stream
+  hello = 9,       // i32 pid: a persistent worker is set up and its initializer ran
+  init_failed = 10,  // str type, str message: the initializer threw
+  recycle = 11,    // the worker took its last task and leaves after this batch
   padding = 6,     // (ring only) skip to the ring's start
   part = 7,        // (ring only) the next bytes of a frame too large to travel whole
 };
 inline constexpr std::size_t kFrameHeader = 5;
 
-/// Commands on a worker's control socket: 16 bytes each.
+/// Frames a persistent worker (a Pool's, or a spawned one) reads on its control socket, framed
+/// like the data frames:
+///   setup: str initializer name, u64 idle ms, u64 max tasks
+///   run:   str prefix, i32 level, u8 capture, str configure_task name
+///   batch: u64 begin, u64 end, then per task: str tag, str name, str encoded arguments
+///   stop
+enum class Control : std::uint8_t { setup = 1, run = 2, batch = 3, stop = 4 };
+
+/// Commands on a per-run worker's control socket: 16 bytes each.
 struct Command {
   std::uint64_t begin = 0;  // a batch [begin, end); begin == end means stop
   std::uint64_t end = 0;

@@ -11,6 +11,12 @@
 
 namespace prun::pool {
 
+/// A task as a call by name, for workers that do not share the caller's memory.
+struct RemoteTask {
+  std::string name;  ///< the registered function's name
+  std::string args;  ///< its arguments, encoded
+};
+
 /// What the engine needs to know about the tasks of one run.
 struct TaskTable {
   std::size_t size = 0;
@@ -20,6 +26,9 @@ struct TaskTable {
   std::function<void(std::size_t, std::string& out)> run;
   /// In the calling process: takes the encoded result of task i.
   std::function<void(std::size_t, std::string_view)> store;
+  /// Task i as a call by name; throws std::invalid_argument saying why it cannot be one.
+  /// Needed by Backend::spawn and by Pools; may be empty otherwise.
+  std::function<RemoteTask(std::size_t)> remote;
 };
 
 /// Runs every task of `table`, each in its logging scope, and stores every result. Blocks.

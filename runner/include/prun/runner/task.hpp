@@ -1,7 +1,9 @@
 #pragma once
 /// delayed(f)(args...): a task, as joblib's delayed makes one.
 
+#include <prun/pool/registry.hpp>
 #include <prun/runner/codec.hpp>
+#include <prun/runner/registry.hpp>
 
 #include <functional>
 #include <optional>
@@ -12,13 +14,33 @@
 
 namespace prun::runner {
 
+/// How a task travels to a worker that does not share the caller's memory: the registered
+/// function's address and the encoded arguments, or why it cannot.
+struct RemoteCall {
+  const void* address = nullptr;
+  std::string args;
+  std::string why_not;  ///< set when address is null
+};
+
+namespace detail {
+/// The callable delayed() builds: the function and copies of the arguments.
+template <typename F, typename... A>
+struct Bound {
+  F f;
+  std::tuple<A...> args;
+  decltype(auto) operator()() const { return std::apply(f, args); }
+};
+}  // namespace detail
+
 /// A callable with its arguments bound, plus an optional tag. Copyable; run it with ().
 template <typename R>
 class Task {
  public:
   using result_type = R;
+  using Describe = void (*)(const std::function<R()>&, RemoteCall&);
 
-  explicit Task(std::function<R()> fn) : fn_(std::move(fn)) {}
+  /// A task from any callable; such a task runs on the sequential and fork backends only.
+  explicit Task(std::function<R()> fn, Describe describe = nullptr) : fn_(std::move(fn)), describe_(describe) {}
 
   /// Sets the tag that names this task in prefixes, records and errors (default: index + 1).
   Task& with_tag(std::string tag) & {
@@ -33,10 +55,41 @@ class Task {
 
   R operator()() const { return fn_(); }
 
+  /// The task as a call by name (for Backend::spawn and Pools); `why_not` says what prevents it.
+  RemoteCall remote() const {
+    RemoteCall call;
+    if (describe_) describe_(fn_, call);
+    else call.why_not = "it was built from a std::function, not with prun::delayed";
+    return call;
+  }
+
  private:
   std::function<R()> fn_;
+  Describe describe_ = nullptr;
   std::optional<std::string> tag_;
 };
+
+namespace detail {
+template <typename R, typename B, typename Fn>
+void describe_remote(const std::function<R()>& fn, RemoteCall& call) {
+  const B* bound = fn.template target<B>();
+  Fn pointer = bound->f;
+  call.address = reinterpret_cast<const void*>(pointer);
+  using Params = typename arguments_of<Fn>::tuple;
+  // Encoded as the function's own parameter types, which the worker decodes.
+  call.args.clear();
+  runner::encode(call.args, std::apply([](const auto&... a) { return Params(a...); }, bound->args));
+}
+
+template <typename R, typename F>
+void describe_not_sendable(const std::function<R()>&, RemoteCall& call) {
+  if constexpr (std::is_void_v<function_pointer_t<F>>)
+    call.why_not = std::string("it calls a ") + (std::is_class_v<F> ? "lambda with captures or function object" : "callable") +
+                   " (" + typeid(F).name() + "), which only exists in this process's memory";
+  else
+    call.why_not = "its arguments or result cannot be serialized";
+}
+}  // namespace detail
 
 template <typename F>
 class Delayed {
@@ -51,9 +104,19 @@ class Delayed {
     static_assert(std::is_void_v<R> || is_transferable_v<std::decay_t<R>>,
                   "prun: the task's result cannot travel between processes; give its type a cereal "
                   "serialize() function (see prun/runner/codec.hpp)");
-    return Task<R>([f = f_, bound = std::make_tuple(std::decay_t<Args>(std::forward<Args>(args))...)]() -> R {
-      return std::apply(f, bound);
-    });
+    using B = detail::Bound<F, std::decay_t<Args>...>;
+    std::function<R()> fn = B{f_, std::make_tuple(std::decay_t<Args>(std::forward<Args>(args))...)};
+    using Fn = detail::function_pointer_t<F>;
+    if constexpr (!std::is_void_v<Fn>) {
+      using Params = typename detail::arguments_of<Fn>::tuple;
+      if constexpr (is_transferable_v<Params> && std::is_constructible_v<Params, const std::decay_t<Args>&...> &&
+                    (std::is_void_v<R> || is_transferable_v<std::decay_t<R>>))
+        return Task<R>(std::move(fn), &detail::describe_remote<R, B, Fn>);
+      else
+        return Task<R>(std::move(fn), &detail::describe_not_sendable<R, F>);
+    } else {
+      return Task<R>(std::move(fn), &detail::describe_not_sendable<R, F>);
+    }
   }
 
  private:
