@@ -73,6 +73,7 @@ class Driver {
     std::unique_ptr<Stream> out, err;
     std::array<char, 256> bell{};
     bool drain_posted = false;
+    bool retired = false;  // replaced: events that were already queued for it are ignored
     int outstanding = 0;
     bool stopping = false, killed = false, exited = false;
     std::deque<Batch> batches;  // sent, not yet done
@@ -241,7 +242,7 @@ class Driver {
 
   void read_doorbell(Worker& w) {
     w.doorbell->async_read_some(asio::buffer(w.bell), [this, &w](const boost::system::error_code& ec, std::size_t) {
-      if (ec == asio::error::operation_aborted) return;
+      if (ec == asio::error::operation_aborted || w.retired) return;
       if (ec) {  // the worker is gone: whatever it published is still in the ring
         drain_all(w);
         return;
@@ -254,6 +255,7 @@ class Driver {
   // Takes a bounded bite of the worker's ring so that other workers get their turn; comes back
   // (posted) while frames remain, and tells the worker to ring once the ring is empty.
   void drain(Worker& w) {
+    if (w.retired) return;
     Ring& ring = w.link->block->ring();
     bool more;
     {
@@ -272,6 +274,7 @@ class Driver {
   }
 
   void drain_all(Worker& w) {
+    if (w.retired) return;
     logging::BatchScope batch;
     while (w.link->block->ring().drain(
         [this, &w](Frame kind, std::string_view payload) { handle_frame(w, kind, payload); }, SIZE_MAX)) {
@@ -347,7 +350,7 @@ class Driver {
 
   void read_output(Worker& w, Stream& s) {
     s.sd.async_wait(asio::posix::stream_descriptor::wait_read, [this, &w, &s](const boost::system::error_code& ec) {
-      if (ec || !s.open) return;
+      if (ec || !s.open || w.retired) return;
       if (take_output(w, s)) read_output(w, s);
     });
   }
@@ -394,9 +397,16 @@ class Driver {
 
   void wait_exit(Worker& w) {
     w.pidfd->async_wait(asio::posix::stream_descriptor::wait_read, [this, &w](const boost::system::error_code& ec) {
-      if (ec) return;
+      if (ec || w.retired) return;
       int status = 0;
-      if (::waitpid(w.link->pid, &status, 0) == w.link->pid) {
+      // Readiness can be spurious (a descriptor number reused within one reactor turn): only
+      // an exit that waitpid confirms counts.
+      const int r = ::waitpid(w.link->pid, &status, WNOHANG);
+      if (r == 0) {
+        wait_exit(w);
+        return;
+      }
+      if (r == w.link->pid) {
         w.link->reaped = true;
         w.link->status = status;
       }
@@ -452,6 +462,7 @@ class Driver {
   void replace(Worker& w) {
     const int slot_index = w.link->slot;
     release(w);
+    w.retired = true;
     WorkerLink* fresh = config_.replace(slot_index);
     auto next = std::make_unique<Worker>(fresh);
     for (auto& p : workers_)

@@ -5,6 +5,10 @@
 //       Runs 4 tasks on 2 workers; task 2 logs "about to crash" and prints a line, then dies.
 //       stdout: the raw output lines, then "CAUGHT <index> <signal> <status>" and the last
 //       lines of the WorkerCrashed; stderr: the records.
+//   prun_test_child no-init
+//       Tries Backend::spawn without having called prun::init: prints the error, exits 3.
+//   As a program for another binary's spawned workers it calls prun::init, so it answers the
+//   handshake, and reports that its build differs.
 #include <prun/prun.hpp>
 
 #include <csignal>
@@ -56,8 +60,27 @@ int crash(const std::string& how) {
 
 }  // namespace
 
+int answer() { return 42; }
+PRUN_REGISTER_TASK(answer);
+
+int no_init() {
+  std::vector<prun::Task<int>> tasks{prun::delayed(answer)()};
+  prun::Options opts;
+  opts.n_jobs = 2;
+  opts.backend = prun::Backend::spawn;
+  try {
+    prun::Parallel{opts}(tasks);
+  } catch (const std::exception& e) {
+    std::printf("REFUSED %s\n", e.what());
+    return 3;
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "no-init") == 0) return no_init();
+  prun::init(argc, argv);  // a spawned worker never comes back from here
   if (argc == 3 && std::strcmp(argv[1], "crash") == 0) return crash(argv[2]);
-  std::fprintf(stderr, "usage: prun_test_child crash <sigkill|segv|abort|exit3>\n");
+  std::fprintf(stderr, "usage: prun_test_child crash <sigkill|segv|abort|exit3> | no-init\n");
   return 2;
 }

@@ -5,6 +5,9 @@
 #include <prun/pool/engine.hpp>
 #include <prun/pool/errors.hpp>
 #include <prun/pool/options.hpp>
+#include <prun/pool/pool.hpp>
+#include <prun/pool/registry.hpp>
 #include <prun/runner/codec.hpp>
 #include <prun/runner/parallel.hpp>
+#include <prun/runner/registry.hpp>
 #include <prun/runner/task.hpp>

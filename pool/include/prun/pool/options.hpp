@@ -13,6 +13,8 @@ namespace prun::pool {
 enum class Backend {
   sequential,  ///< in the calling process, one task after another (what n_jobs=1 means)
   fork,        ///< forked workers: any closure runs, the parent's memory is copied
+  spawn,       ///< workers re-execute this program (call prun::init first in main); only
+               ///< registered functions run, with serialized arguments
 };
 
 /// What a task's configure_task hook learns about the task.

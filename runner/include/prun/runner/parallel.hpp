@@ -4,6 +4,8 @@
 #include <prun/pool/engine.hpp>
 #include <prun/pool/errors.hpp>
 #include <prun/pool/options.hpp>
+#include <prun/pool/pool.hpp>
+#include <prun/pool/registry.hpp>
 #include <prun/runner/codec.hpp>
 #include <prun/runner/task.hpp>
 
@@ -37,6 +39,8 @@ class Parallel {
  public:
   explicit Parallel(Options options = {}) : options_(std::move(options)) {}
   explicit Parallel(int n_jobs) { options_.n_jobs = n_jobs; }
+  /// Runs on a reusable pool's workers (its n_jobs and backend; the rest from `options`).
+  explicit Parallel(pool::Pool& pool, Options options = {}) : options_(std::move(options)), pool_(&pool) {}
 
   const Options& options() const noexcept { return options_; }
 
@@ -64,16 +68,29 @@ class Parallel {
     table.tag = [&list](std::size_t i) {
       return list[i].tag() ? *list[i].tag() : std::to_string(i + 1);
     };
+    table.remote = [&list, &table](std::size_t i) {
+      RemoteCall call = list[i].remote();
+      const std::string where = "task " + std::to_string(i) + " (tag '" + table.tag(i) + "')";
+      if (!call.address)
+        throw std::invalid_argument("prun: " + where + " cannot run in a spawned or pooled worker: " + call.why_not +
+                                    "; use Backend::fork, or a registered function (PRUN_REGISTER_TASK)");
+      const pool::RegisteredFunction* f = pool::find_function(call.address);
+      if (!f)
+        throw std::invalid_argument("prun: " + where + " calls " + pool::describe_address(call.address) +
+                                    ", which is not registered: add PRUN_REGISTER_TASK(<function>) at namespace "
+                                    "scope, or use Backend::fork");
+      return pool::RemoteTask{f->name, std::move(call.args)};
+    };
     if constexpr (std::is_void_v<R>) {
       table.run = [&list](std::size_t i, std::string&) { list[i](); };
       table.store = [](std::size_t, std::string_view) {};
-      pool::run(options_, table);
+      execute(table);
     } else {
       using V = std::decay_t<R>;
       std::vector<std::optional<V>> slots(list.size());
       table.run = [&list](std::size_t i, std::string& out) { runner::encode(out, list[i]()); };
       table.store = [&slots](std::size_t i, std::string_view bytes) { slots[i] = runner::decode<V>(bytes); };
-      pool::run(options_, table);
+      execute(table);
       std::vector<V> results;
       results.reserve(slots.size());
       for (auto& s : slots) results.push_back(std::move(*s));
@@ -82,12 +99,23 @@ class Parallel {
   }
 
  private:
+  void execute(const pool::TaskTable& table) const {
+    if (pool_) pool_->run(options_, table);
+    else pool::run(options_, table);
+  }
+
   Options options_;
+  pool::Pool* pool_ = nullptr;
 };
 
 }  // namespace prun::runner
 
 namespace prun {
+using pool::init;
+using pool::InitializerFailed;
+using pool::Pool;
+using pool::PoolOptions;
+using pool::WorkerStartError;
 using pool::TaskError;
 using pool::WorkerCrashed;
 using runner::Backend;
