@@ -4,6 +4,9 @@
 //   first_call_ms          a fresh Parallel, n_jobs=2, 2 no-op tasks
 //   log_records_per_s      2 workers x 1,000,000 records merged by the parent into a file
 //   cpu_speedup_2          a CPU-bound workload, n_jobs=2 against n_jobs=1
+//   spawn_first_call_ms    a fresh Parallel with Backend::spawn, 2 no-op tasks (start and stop included)
+//   pool_warm_call_us      a warm spawn Pool running 2 no-op tasks
+//   spawn_tiny_tasks_per_s 200,000 tasks returning x*x on a warm spawn Pool
 #include <prun/prun.hpp>
 
 #include <unistd.h>
@@ -17,6 +20,11 @@
 
 namespace lg = prun::logging;
 using Clock = std::chrono::steady_clock;
+
+long square(long x) { return x * x; }
+PRUN_REGISTER_TASK(square);
+int noop() { return 0; }
+PRUN_REGISTER_TASK(noop);
 
 namespace {
 
@@ -108,12 +116,55 @@ double cpu_speedup_2() {
 
 }  // namespace
 
-int main() {
+double spawn_first_call_ms() {
+  std::vector<prun::Task<int>> tasks{prun::delayed(noop)(), prun::delayed(noop)()};
+  prun::Options o = options(2, true);
+  o.backend = prun::Backend::spawn;
+  return 1e3 * best_of(10, [&] {
+    auto t0 = Clock::now();
+    prun::Parallel{o}(tasks);
+    return seconds_since(t0);
+  });
+}
+
+double pool_warm_call_us(prun::Pool& pool) {
+  std::vector<prun::Task<int>> tasks{prun::delayed(noop)(), prun::delayed(noop)()};
+  prun::Parallel{pool}(tasks);  // warm up: workers started
+  return 1e6 * best_of(200, [&] {
+    auto t0 = Clock::now();
+    prun::Parallel{pool}(tasks);
+    return seconds_since(t0);
+  });
+}
+
+double spawn_tiny_tasks_per_s(prun::Pool& pool, bool capture) {
+  std::vector<prun::Task<long>> tasks;
+  tasks.reserve(200'000);
+  for (long i = 0; i < 200'000; ++i) tasks.push_back(prun::delayed(square)(i));
+  prun::Options o;
+  o.capture_output = capture;
+  double s = best_of(3, [&] {
+    auto t0 = Clock::now();
+    auto r = prun::Parallel{pool, o}(tasks);
+    double dt = seconds_since(t0);
+    if (r.back() != 199'999L * 199'999L) std::abort();
+    return dt;
+  });
+  return 200'000 / s;
+}
+
+int main(int argc, char** argv) {
+  prun::init(argc, argv);  // the spawn measurements re-execute this program as workers
   // First, while the process is small: fork copies the page tables of whatever the heap holds.
   std::printf("first_call_ms=%.3f\n", first_call_ms());
   std::printf("tiny_tasks_per_s=%.0f\n", tiny_tasks_per_s(true));
   std::printf("tiny_tasks_per_s_no_capture=%.0f\n", tiny_tasks_per_s(false));
   std::printf("log_records_per_s=%.0f\n", log_records_per_s());
   std::printf("cpu_speedup_2=%.2f\n", cpu_speedup_2());
+  std::printf("spawn_first_call_ms=%.3f\n", spawn_first_call_ms());
+  prun::Pool pool({.n_jobs = 2, .backend = prun::Backend::spawn});
+  std::printf("pool_warm_call_us=%.1f\n", pool_warm_call_us(pool));
+  std::printf("spawn_tiny_tasks_per_s=%.0f\n", spawn_tiny_tasks_per_s(pool, true));
+  std::printf("spawn_tiny_tasks_per_s_no_capture=%.0f\n", spawn_tiny_tasks_per_s(pool, false));
   return 0;
 }

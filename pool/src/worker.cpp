@@ -285,8 +285,10 @@ void serve(const ServeSetup& setup) noexcept {
     std::vector<std::string> tags, names, args;
     TaskTable table;
     table.tag = [&](std::size_t i) { return tags.at(i - base); };
+    const RegisteredFunction* last = nullptr;  // runs of the same function are the rule
     table.run = [&](std::size_t i, std::string& result) {
-      const RegisteredFunction* f = find_function(names.at(i - base));
+      const std::string& name = names.at(i - base);
+      const RegisteredFunction* f = last && last->name == name ? last : (last = find_function(name));
       if (!f || !f->invoke) throw std::runtime_error("prun: '" + names.at(i - base) + "' is not a registered task in this worker");
       f->invoke(args.at(i - base), result);
     };

@@ -30,6 +30,7 @@ std::string workload(int i) {
   if (i == 9) throw std::invalid_argument("task nine refuses");
   return "r" + std::to_string(i);
 }
+PRUN_REGISTER_TASK(workload);  // so that spawned workers can run it by name
 
 struct Observed {
   std::map<std::string, std::vector<std::string>> records;  // by task tag
@@ -42,7 +43,7 @@ void group_lines(const std::string& text, std::map<std::string, std::vector<std:
   for (const auto& line : test::split_lines(text)) into[line.substr(0, line.find(' '))].push_back(line);
 }
 
-Observed observe(int n_jobs, int n_tasks) {
+Observed observe(int n_jobs, int n_tasks, prun::Backend backend = prun::Backend::fork) {
   test::CleanLogging clean;
   auto h = std::make_shared<lg::CaptureHandler>();
   lg::get_logger().add_handler(h);
@@ -54,6 +55,7 @@ Observed observe(int n_jobs, int n_tasks) {
   try {
     prun::Options opts;
     opts.n_jobs = n_jobs;
+    opts.backend = backend;
     o.results = prun::Parallel{opts}(tasks);
   } catch (const prun::TaskError& e) {
     std::string what = e.what();
@@ -70,11 +72,13 @@ Observed observe(int n_jobs, int n_tasks) {
 
 }  // namespace
 
-TEST_CASE("n_jobs=1 and n_jobs=3 are indistinguishable but for pids - names - times and interleaving") {
+TEST_CASE("sequential - fork and spawn are indistinguishable but for pids - names - times and interleaving") {
+  for (auto backend : {prun::Backend::fork, prun::Backend::spawn})
   for (int n_tasks : {8, 12}) {  // 8: all succeed; 12: task 9 throws
     CAPTURE(n_tasks);
+    CAPTURE(backend == prun::Backend::spawn);
     Observed seq = observe(1, n_tasks);
-    Observed par = observe(3, n_tasks);
+    Observed par = observe(3, n_tasks, backend);
     CHECK(seq.records.size() == static_cast<std::size_t>(std::min(n_tasks, 10)));
     CHECK(seq.records.at("1").size() == 4);
     CHECK(seq.out.at("process=1") == std::vector<std::string>{"process=1 stdout line 0", "process=1 no newline at the end 0"});

@@ -32,6 +32,7 @@
 #include <streambuf>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 
 namespace prun::runner {
@@ -44,6 +45,39 @@ inline constexpr bool is_transferable_v =
      cereal::traits::is_input_serializable<T, cereal::BinaryInputArchive>::value);
 
 namespace detail {
+
+template <typename T>
+struct is_plain_tuple : std::false_type {};
+template <typename... T>
+struct is_plain_tuple<std::tuple<T...>> : std::bool_constant<((std::is_arithmetic_v<T> || std::is_enum_v<T>) && ...)> {};
+/// Plain bytes suffice: arithmetic types, enums, and tuples of them (most tasks' arguments).
+template <typename T>
+inline constexpr bool is_plain_v = std::is_arithmetic_v<T> || std::is_enum_v<T> || is_plain_tuple<T>::value;
+
+template <typename T>
+void put_plain(std::string& out, const T& value) {
+  if constexpr (is_plain_tuple<T>::value)
+    std::apply([&](const auto&... v) { (out.append(reinterpret_cast<const char*>(&v), sizeof v), ...); }, value);
+  else
+    out.append(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+template <typename T>
+T get_plain(std::string_view bytes) {
+  T value{};
+  std::size_t at = 0;
+  auto take = [&](auto& v) {
+    if (at + sizeof v > bytes.size()) throw std::runtime_error("prun: a value has the wrong size");
+    std::memcpy(&v, bytes.data() + at, sizeof v);
+    at += sizeof v;
+  };
+  if constexpr (is_plain_tuple<T>::value)
+    std::apply([&](auto&... v) { (take(v), ...); }, value);
+  else
+    take(value);
+  if (at != bytes.size()) throw std::runtime_error("prun: a value has the wrong size");
+  return value;
+}
 
 class StringSink final : public std::streambuf {
  public:
@@ -79,8 +113,8 @@ void encode(std::string& out, const T& value) {
   static_assert(is_transferable_v<T>,
                 "prun: this type cannot travel between processes; give it a cereal serialize() "
                 "function (see prun/runner/codec.hpp)");
-  if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
-    out.append(reinterpret_cast<const char*>(&value), sizeof value);
+  if constexpr (detail::is_plain_v<T>) {
+    detail::put_plain(out, value);
   } else {
     thread_local detail::StringSink sink;
     thread_local std::ostream os(&sink);
@@ -96,11 +130,8 @@ T decode(std::string_view bytes) {
   static_assert(is_transferable_v<T>,
                 "prun: this type cannot travel between processes; give it a cereal serialize() "
                 "function (see prun/runner/codec.hpp)");
-  if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
-    if (bytes.size() != sizeof(T)) throw std::runtime_error("prun: a result has the wrong size");
-    T value;
-    std::memcpy(&value, bytes.data(), sizeof value);
-    return value;
+  if constexpr (detail::is_plain_v<T>) {
+    return detail::get_plain<T>(bytes);
   } else {
     thread_local detail::ViewSource source;
     thread_local std::istream is(&source);

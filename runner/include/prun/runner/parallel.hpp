@@ -68,13 +68,15 @@ class Parallel {
     table.tag = [&list](std::size_t i) {
       return list[i].tag() ? *list[i].tag() : std::to_string(i + 1);
     };
-    table.remote = [&list, &table](std::size_t i) {
+    const pool::RegisteredFunction* last = nullptr;  // runs of the same function are the rule
+    table.remote = [&list, &table, &last](std::size_t i) {
       RemoteCall call = list[i].remote();
       const std::string where = "task " + std::to_string(i) + " (tag '" + table.tag(i) + "')";
       if (!call.address)
         throw std::invalid_argument("prun: " + where + " cannot run in a spawned or pooled worker: " + call.why_not +
                                     "; use Backend::fork, or a registered function (PRUN_REGISTER_TASK)");
-      const pool::RegisteredFunction* f = pool::find_function(call.address);
+      const pool::RegisteredFunction* f =
+          last && last->address == call.address ? last : (last = pool::find_function(call.address));
       if (!f)
         throw std::invalid_argument("prun: " + where + " calls " + pool::describe_address(call.address) +
                                     ", which is not registered: add PRUN_REGISTER_TASK(<function>) at namespace "
