@@ -1,11 +1,10 @@
 // The fork backend for one run: forks the workers (they inherit the task table), lets the
 // driver run the tasks, then makes sure every worker is gone.
 #include "backends.hpp"
+#include "channels.hpp"
 #include "driver.hpp"
 #include "worker.hpp"
 
-#include <fcntl.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,38 +54,16 @@ class ForkRun {
  private:
   WorkerLink& fork_worker(int slot) {
     OwnedWorker& w = workers_[static_cast<std::size_t>(slot)];
-    w.link.slot = slot;
     w.block = SharedBlock::create();
-    w.link.block = w.block.get();
-    int ctrl[2], doorbell[2], out[2] = {-1, -1}, err[2] = {-1, -1};
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctrl) != 0) throw_errno("socketpair");
-    w.link.ctrl = ctrl[0];
-    if (::pipe2(doorbell, O_CLOEXEC) != 0) throw_errno("pipe2");
-    w.link.doorbell = doorbell[0];
-    if (options_.capture_output) {
-      if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw_errno("pipe2");
-      // Non-blocking reads for the parent and for the worker's own drain (one open file
-      // description, shared by both); the worker's writes stay blocking.
-      for (int fd : {out[0], err[0]}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-      w.link.out = out[0];
-      w.link.err = err[0];
-    }
+    Channels ch = Channels::open(options_.capture_output);
     WorkerSetup setup;
-    setup.slot = slot;
-    setup.parent_pid = ::getpid();
-    setup.ctrl_fd = ctrl[1];
-    setup.data_fd = doorbell[1];
-    setup.block = w.block.get();
-    setup.out_fd = out[1];
-    setup.err_fd = err[1];
-    setup.out_read_fd = out[0];
-    setup.err_read_fd = err[0];
+    ch.hand_out(slot, *w.block, w.link, setup);
     for (std::size_t k = 0; k < static_cast<std::size_t>(slot); ++k) {  // the other workers' ends
       const WorkerLink& o = workers_[k].link;
       for (int fd : {o.pidfd, o.ctrl, o.doorbell, o.out, o.err, workers_[k].block->fd()})
         if (fd >= 0) setup.close_fds.push_back(fd);
     }
-    setup.close_fds.insert(setup.close_fds.end(), {ctrl[0], doorbell[0], w.block->fd()});
+    setup.close_fds.insert(setup.close_fds.end(), {ch.ctrl[0], ch.bell[0], w.block->fd()});
     setup.options = &options_;
     setup.table = &table_;
     setup.level = level_;
@@ -94,8 +71,7 @@ class ForkRun {
     pid_t pid = ::fork();
     if (pid == 0) worker_main(setup);  // never returns
     const int fork_errno = errno;
-    for (int fd : {ctrl[1], doorbell[1], out[1], err[1]})
-      if (fd >= 0) ::close(fd);
+    ch.close_worker_ends();
     if (pid < 0) {
       errno = fork_errno;
       throw_errno("fork");

@@ -2,6 +2,7 @@
 #include <prun/pool/pool.hpp>
 #include <prun/pool/registry.hpp>
 
+#include "channels.hpp"
 #include "driver.hpp"
 #include "spawn.hpp"
 #include "worker.hpp"
@@ -136,16 +137,6 @@ struct Pool::Impl {
     s.alive = false;
   }
 
-  std::vector<int> parent_fds(const Slot* except) const {
-    std::vector<int> fds;
-    for (const Slot& s : slots) {
-      if (!s.alive || &s == except) continue;
-      for (int fd : {s.link->pidfd, s.link->ctrl, s.link->doorbell, s.link->out, s.link->err, s.block->fd()})
-        if (fd >= 0) fds.push_back(fd);
-    }
-    return fds;
-  }
-
   detail::WorkerLink* start(int index) {
     Slot& s = slots[static_cast<std::size_t>(index)];
     if (s.alive) {
@@ -157,37 +148,16 @@ struct Pool::Impl {
       retired_blocks.push_back(std::move(s.block));
     }
     s.link = std::make_unique<detail::WorkerLink>();
-    s.link->slot = index;
     s.block = detail::SharedBlock::create();
-    s.link->block = s.block.get();
-    int ctrl[2], bell[2], out[2], err[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctrl) != 0) throw_errno_("socketpair");
-    if (::pipe2(bell, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
-      throw_errno_("pipe2");
-    for (int fd : {out[0], err[0]}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-    s.link->ctrl = ctrl[0];
-    s.link->doorbell = bell[0];
-    s.link->out = out[0];
-    s.link->err = err[0];
+    // Pool workers always send their output through the parent: a run without capture only
+    // passes it on unchanged.
+    detail::Channels ch = detail::Channels::open(true);
+    detail::ServeSetup setup;
+    ch.hand_out(index, *s.block, *s.link, setup.io);
     s.alive = true;
-    auto close_child_ends = [&] {
-      for (int fd : {ctrl[1], bell[1], out[1], err[1]}) ::close(fd);
-    };
     try {
       if (opts.backend == Backend::fork) {
-        detail::ServeSetup setup;
-        detail::WorkerSetup& io = setup.io;
-        io.slot = index;
-        io.parent_pid = ::getpid();
-        io.ctrl_fd = ctrl[1];
-        io.data_fd = bell[1];
-        io.block = s.block.get();
-        io.out_fd = out[1];
-        io.err_fd = err[1];
-        io.out_read_fd = out[0];
-        io.err_read_fd = err[0];
-        io.close_fds = parent_fds(&s);
-        io.close_fds.insert(io.close_fds.end(), {ctrl[0], bell[0], s.block->fd()});
+        setup.io.close_all_others = true;  // the shared block stays mapped; its fd is not needed
         setup.initializer = opts.initializer;
         detail::flush_standard_streams();
         pid_t pid = ::fork();
@@ -196,16 +166,16 @@ struct Pool::Impl {
         s.link->pid = pid;
       } else {
         s.link->pid = detail::spawn_program(
-            program, {detail::kWorkerFlag, std::to_string(index), std::to_string(::getpid()), build_id}, out[1], err[1],
-            {{ctrl[1], 3}, {bell[1], 4}, {s.block->fd(), 5}, {out[0], 6}, {err[0], 7}});
+            program, {detail::kWorkerFlag, std::to_string(index), std::to_string(::getpid()), build_id}, ch.out[1],
+            ch.err[1], {{ch.ctrl[1], 3}, {ch.bell[1], 4}, {s.block->fd(), 5}, {ch.out[0], 6}, {ch.err[0], 7}});
       }
     } catch (...) {
-      close_child_ends();
+      ch.close_worker_ends();
       s.link->pid = -1;
       close_slot(s);
       throw;
     }
-    close_child_ends();
+    ch.close_worker_ends();
     s.link->pidfd = static_cast<int>(::syscall(SYS_pidfd_open, s.link->pid, 0));
     if (s.link->pidfd < 0) throw_errno_("pidfd_open");
     handshake(s);

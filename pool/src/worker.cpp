@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -164,6 +165,19 @@ void become_worker(const WorkerSetup& s) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != s.parent_pid) ::_exit(1);  // the parent died before the prctl
   for (int fd : s.close_fds) ::close(fd);
+  if (s.close_all_others) {
+    // A pool's forked worker runs registered tasks only and may be forked while the parent's
+    // event loop exists: it keeps nothing of the parent's but what it needs.
+    std::vector<int> keep{0, 1, 2, s.ctrl_fd, s.data_fd, s.out_fd, s.err_fd, s.out_read_fd, s.err_read_fd};
+    std::erase(keep, -1);
+    std::sort(keep.begin(), keep.end());
+    unsigned next = 0;
+    for (int fd : keep) {
+      if (static_cast<unsigned>(fd) > next) ::close_range(next, static_cast<unsigned>(fd) - 1, 0);
+      next = static_cast<unsigned>(fd) + 1;
+    }
+    ::close_range(next, ~0u, 0);
+  }
   if (s.out_fd >= 0) {
     ::dup2(s.out_fd, STDOUT_FILENO);
     ::dup2(s.err_fd, STDERR_FILENO);

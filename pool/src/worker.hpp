@@ -25,6 +25,7 @@ struct WorkerSetup {
   int out_read_fd = -1;  // their read ends, for the worker's own drain at task ends
   int err_read_fd = -1;
   std::vector<int> close_fds;  // the parent's descriptors the worker must not keep
+  bool close_all_others = false;  // keep only 0-2 and the descriptors above (pool workers)
   const Options* options = nullptr;
   const TaskTable* table = nullptr;
   int level = 0;

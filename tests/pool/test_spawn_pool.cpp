@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 
 #include <chrono>
+#include <thread>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -110,6 +111,32 @@ TEST_CASE("a registered task runs on spawned workers with arguments of several t
   auto got = prun::Parallel{opts}(tasks);
   for (int i = 0; i < 4; ++i) CHECK(got[static_cast<std::size_t>(i)] == tasks[static_cast<std::size_t>(i)]());
   CHECK(test::children_of_self().empty());
+}
+
+// Refused at compile time where the function is known.
+static_assert(prun::sendable<decltype(describe), std::string, double, std::vector<int>, std::optional<long>, Point, char>);
+static_assert(prun::sendable<decltype(&my_pid)>);
+static_assert(!prun::sendable<decltype([n = 1](int x) { return x + n; }), int>);  // captures
+static_assert(!prun::sendable<std::function<int(int)>, int>);                     // a function object
+static_assert(!prun::sendable<std::thread (*)(), int>);                           // unserializable result
+
+TEST_CASE("the pool reaps only its own workers") {
+  pid_t bystander = ::fork();
+  if (bystander == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  {
+    prun::Pool pool(spawn_pool(2));
+    std::vector<prun::Task<int>> tasks;
+    for (int i = 0; i < 4; ++i) tasks.push_back(prun::delayed(exit_on_two)(i));
+    prun::Options opts = quiet();
+    opts.batch_size = 1;
+    CHECK_THROWS_AS(prun::Parallel(pool, opts)(tasks), prun::WorkerCrashed);
+  }
+  CHECK(test::children_of_self() == std::vector<pid_t>{bystander});
+  ::kill(bystander, SIGKILL);
+  ::waitpid(bystander, nullptr, 0);
 }
 
 TEST_CASE("tasks that cannot be sent are refused before any worker starts - naming why") {

@@ -123,6 +123,18 @@ class Delayed {
   F f_;
 };
 
+/// True when delayed(f)(args...) can run in a spawned or pooled worker once f is registered:
+/// f is a function (or a captureless, non-generic lambda) and its parameters and result can
+/// be serialized. `static_assert(prun::sendable<decltype(f), int>)` refuses at compile time
+/// what Backend::spawn would refuse at run time.
+template <typename F, typename... Args>
+concept sendable = requires {
+  typename detail::arguments_of<detail::function_pointer_t<F>>::tuple;
+} && is_transferable_v<typename detail::arguments_of<detail::function_pointer_t<F>>::tuple> &&
+    std::is_constructible_v<typename detail::arguments_of<detail::function_pointer_t<F>>::tuple, const std::decay_t<Args>&...> &&
+    (std::is_void_v<typename detail::arguments_of<detail::function_pointer_t<F>>::result> ||
+     is_transferable_v<std::decay_t<typename detail::arguments_of<detail::function_pointer_t<F>>::result>>);
+
 /// joblib's delayed: `prun::delayed(f)(1, "a")` is a Task that calls f(1, "a") later.
 template <typename F>
 Delayed<std::decay_t<F>> delayed(F&& f) {
@@ -132,6 +144,7 @@ Delayed<std::decay_t<F>> delayed(F&& f) {
 }  // namespace prun::runner
 
 namespace prun {
+using runner::sendable;
 using runner::delayed;
 using runner::Task;
 }  // namespace prun
