@@ -1,4 +1,5 @@
 #include <prun/logging/config.hpp>
+#include <prun/logging/exception_info.hpp>
 #include <prun/logging/hierarchy.hpp>
 #include <prun/logging/logger.hpp>
 #include <prun/logging/stream_handler.hpp>
@@ -130,24 +131,6 @@ std::vector<Logger*> all_loggers() {
 
 void ensure_root_configured() {
   if (!get_logger().has_handlers()) basic_config();
-}
-
-std::string describe_current_exception() {
-  std::exception_ptr current = std::current_exception();
-  if (!current) return {};
-  std::string type = "unknown exception";
-  if (const std::type_info* t = abi::__cxa_current_exception_type()) {
-    int status = 0;
-    std::unique_ptr<char, void (*)(void*)> demangled(abi::__cxa_demangle(t->name(), nullptr, nullptr, &status), std::free);
-    type = status == 0 && demangled ? demangled.get() : t->name();
-  }
-  try {
-    std::rethrow_exception(current);
-  } catch (const std::exception& e) {
-    return type + ": " + e.what();
-  } catch (...) {
-    return type;
-  }
 }
 
 }  // namespace detail
@@ -287,8 +270,30 @@ Record Logger::make_record(int level, std::string message, const std::source_loc
 void Logger::log_impl(int level, const std::source_location& loc, fmt::string_view f,
                       fmt::format_args args, bool with_exception) {
   Record r = make_record(level, fmt::vformat(f, args), loc);
-  if (with_exception) r.exc_text = detail::describe_current_exception();
+  if (with_exception && std::current_exception()) {
+    ExceptionInfo e = current_exception_info();
+    r.exc_text = e.is_std ? e.type + ": " + e.message : e.type;
+  }
   handle(r);
+}
+
+ExceptionInfo current_exception_info() {
+  ExceptionInfo info{"unknown exception", {}, false};
+  if (const std::type_info* t = abi::__cxa_current_exception_type()) {
+    int status = 0;
+    std::unique_ptr<char, void (*)(void*)> demangled(abi::__cxa_demangle(t->name(), nullptr, nullptr, &status), std::free);
+    info.type = status == 0 && demangled ? demangled.get() : t->name();
+  }
+  if (std::exception_ptr current = std::current_exception()) {
+    try {
+      std::rethrow_exception(current);
+    } catch (const std::exception& e) {
+      info.message = e.what();
+      info.is_std = true;
+    } catch (...) {
+    }
+  }
+  return info;
 }
 
 Handler& last_resort() {

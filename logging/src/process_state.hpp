@@ -12,9 +12,6 @@ void install_fork_handlers();
 /// getpid(), cached and refreshed in forked children.
 int cached_pid() noexcept;
 
-/// "type: what()" of the exception being handled ("std::runtime_error: boom").
-std::string describe_current_exception();
-
 /// Every logger that exists now, root first.
 std::vector<Logger*> all_loggers();
 

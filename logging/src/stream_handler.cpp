@@ -14,7 +14,6 @@
 namespace prun::logging {
 
 namespace {
-constexpr std::size_t kMaxBuffered = 64 * 1024;
 
 void write_all(int fd, const char* data, std::size_t size) {
   while (size > 0) {
@@ -153,7 +152,7 @@ void RotatingFileHandler::emit(const Record& record) {
   }
   buffer_.append(scratch_);
   file_size_ += scratch_.size();
-  if (buffer_.size() >= 64 * 1024 || !detail::defer_flush(*this)) flush_locked();
+  if (buffer_.size() >= kMaxBuffered || !detail::defer_flush(*this)) flush_locked();
 }
 
 void RotatingFileHandler::do_rollover() {

@@ -1,6 +1,7 @@
 #include "task_scope.hpp"
 
-#include <cxxabi.h>
+#include <prun/logging/exception_info.hpp>
+
 #include <unistd.h>
 
 #include <stdio_ext.h>
@@ -64,21 +65,8 @@ void Delivery::emit(const logging::Record& record) {
 }
 
 Outcome describe_current_exception() {
-  Outcome o{false, "unknown exception", ""};
-  if (const std::type_info* t = abi::__cxa_current_exception_type()) {
-    int status = 0;
-    char* name = abi::__cxa_demangle(t->name(), nullptr, nullptr, &status);
-    o.type = status == 0 && name ? name : t->name();
-    std::free(name);
-  }
-  try {
-    throw;
-  } catch (const std::exception& e) {
-    o.message = e.what();
-  } catch (...) {
-    o.message = "(not a std::exception)";
-  }
-  return o;
+  logging::ExceptionInfo e = logging::current_exception_info();
+  return Outcome{false, std::move(e.type), e.is_std ? std::move(e.message) : "(not a std::exception)"};
 }
 
 namespace {

@@ -3,6 +3,7 @@
 
 #include <prun/logging/capture_handler.hpp>
 #include <prun/logging/config.hpp>
+#include <prun/logging/exception_info.hpp>
 #include <prun/logging/filter.hpp>
 #include <prun/logging/formatter.hpp>
 #include <prun/logging/handler.hpp>

@@ -34,6 +34,8 @@ class StreamHandler : public Handler {
   /// For subclasses that open their own descriptor; -1 until opened.
   void set_fd(int fd) noexcept { fd_ = fd; }
   std::size_t buffered() const noexcept { return buffer_.size(); }
+  /// Inside a BatchScope, a buffer this large is written out at once.
+  static constexpr std::size_t kMaxBuffered = 64 * 1024;
 
   fmt::memory_buffer buffer_;
   std::string terminator_ = "\n";
