@@ -4,6 +4,7 @@
 #   ./dev.sh demo       install what is missing, build, run `prun --n-jobs 3`
 #   ./dev.sh test       install what is missing, build with warnings as errors, run every test
 #   ./dev.sh sanitize   the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   ./dev.sh tsan       the same tests under ThreadSanitizer
 #   ./dev.sh bench      build optimised and print the benchmark numbers
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -49,6 +50,11 @@ case "${1:-}" in
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
       ctest --test-dir build-asan --output-on-failure -j2
     ;;
+  tsan)
+    install_missing
+    build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRUN_WARNINGS_AS_ERRORS=ON -DPRUN_TSAN=ON
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --test-dir build-tsan --output-on-failure -j2
+    ;;
   bench)
     install_missing
     build build-release -DCMAKE_BUILD_TYPE=Release
@@ -56,7 +62,7 @@ case "${1:-}" in
     ./build-release/apps/prun_bench_pool
     ;;
   *)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -10,6 +10,10 @@ function(prun_set_warnings target)
     # PUBLIC: whatever links an instrumented prun library needs the sanitizer runtimes too.
     target_link_options(${target} PUBLIC -fsanitize=address,undefined)
   endif()
+  if(PRUN_TSAN)
+    target_compile_options(${target} PRIVATE -fsanitize=thread -fno-omit-frame-pointer)
+    target_link_options(${target} PUBLIC -fsanitize=thread)
+  endif()
 endfunction()
 
 # prun_add_module(<name> SOURCES ... [DEPS ...] [PRIVATE_DEPS ...])
