@@ -32,6 +32,8 @@ struct Record {
   std::string_view process_name;  ///< "MainProcess", or a worker's name such as "Worker-1"
   std::string task;               ///< tag of the task that logged it; empty outside tasks
   std::int64_t task_index = -1;   ///< 0-based index of that task in its run; -1 outside tasks
+  int worker = 0;                 ///< 1-based worker slot that ran the task; 0 outside workers
+  int attempt = 0;                ///< 1-based attempt of the task (retries); 0 outside tasks
   std::string exc_text;           ///< "type: what()" of an exception logged with exception()
   std::vector<std::pair<std::string, Value>> extra;  ///< extra attributes, addressable as %(key)s
 
