@@ -1,10 +1,13 @@
 #include <prun/logging/stream_handler.hpp>
+#include <prun/logging/detail/standard_streams.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <iostream>
 #include <cstdio>
 #include <ostream>
 #include <stdexcept>
@@ -13,9 +16,39 @@
 
 namespace prun::logging {
 
+namespace detail {
+namespace {
+struct Writer {
+  StandardStreamWriter fn;
+  void* context;
+};
+std::atomic<const Writer*> g_writer{nullptr};
+Writer g_writers[2];  // alternated, so that a writer being read is never overwritten
+std::atomic<int> g_next{0};
+}  // namespace
+
+void set_standard_stream_writer(StandardStreamWriter writer, void* context) noexcept {
+  if (!writer) {
+    g_writer.store(nullptr, std::memory_order_release);
+    return;
+  }
+  Writer& w = g_writers[g_next.fetch_add(1) & 1];
+  w = Writer{writer, context};
+  g_writer.store(&w, std::memory_order_release);
+}
+
+bool write_standard_stream(int stream, const char* data, std::size_t size) noexcept {
+  const Writer* w = g_writer.load(std::memory_order_acquire);
+  if (!w) return false;
+  w->fn(w->context, stream, data, size);
+  return true;
+}
+}  // namespace detail
+
 namespace {
 
 void write_all(int fd, const char* data, std::size_t size) {
+  if ((fd == STDOUT_FILENO || fd == STDERR_FILENO) && detail::write_standard_stream(fd, data, size)) return;
   while (size > 0) {
     ssize_t n = ::write(fd, data, size);
     if (n < 0) {
@@ -54,6 +87,14 @@ void StreamHandler::emit(const Record& record) {
 void StreamHandler::flush_locked() {
   if (buffer_.size() == 0) return;
   if (os_) {
+    const int standard = os_ == &std::cout ? STDOUT_FILENO : (os_ == &std::cerr || os_ == &std::clog) ? STDERR_FILENO : -1;
+    if (standard > 0) {
+      os_->flush();
+      if (detail::write_standard_stream(standard, buffer_.data(), buffer_.size())) {
+        buffer_.clear();
+        return;
+      }
+    }
     os_->write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
     os_->flush();
     buffer_.clear();

@@ -35,18 +35,28 @@ TaskError::TaskError(std::string what, std::size_t index, std::string tag, int p
       last_lines_(std::move(last_lines)) {}
 
 namespace {
-std::string crash_message(int signal, int exit_status) {
+std::string crash_message(int signal, int exit_status, const std::string& meaning) {
   if (signal > 0) return "worker killed by signal " + signal_name(signal);
-  return fmt::format("worker exited with status {} while running the task", exit_status);
+  std::string text = fmt::format("worker exited with status {} while running the task", exit_status);
+  if (!meaning.empty()) text += " (" + meaning + "; the task may also have called exit(" + std::to_string(exit_status) + "))";
+  return text;
 }
 }  // namespace
 
 WorkerCrashed::WorkerCrashed(std::size_t index, std::string tag, int pid, std::string process_name, int signal,
-                             int exit_status, std::vector<std::string> last_lines)
-    : TaskError(describe(index, tag, pid, process_name, crash_message(signal, exit_status), last_lines), index,
-                tag, pid, process_name, signal > 0 ? "signal" : "exit", crash_message(signal, exit_status),
-                last_lines),
+                             int exit_status, std::vector<std::string> last_lines, std::string meaning)
+    : TaskError(describe(index, tag, pid, process_name, crash_message(signal, exit_status, meaning), last_lines),
+                index, tag, pid, process_name, signal > 0 ? "signal" : "exit",
+                crash_message(signal, exit_status, meaning), last_lines),
       signal_(signal), exit_status_(exit_status) {}
+
+WorkerStartError::WorkerStartError(std::string program, std::string cause)
+    : std::runtime_error("prun: cannot start a worker from '" + program + "': " + cause),
+      program_(std::move(program)), cause_(std::move(cause)) {}
+
+InitializerFailed::InitializerFailed(int pid, std::string type, std::string message)
+    : std::runtime_error(fmt::format("prun: the pool's initializer failed in worker {}: {}: {}", pid, type, message)),
+      pid_(pid), type_(std::move(type)), message_(std::move(message)) {}
 
 std::string signal_name(int signal) {
   if (const char* abbrev = ::sigabbrev_np(signal)) return std::string("SIG") + abbrev;

@@ -107,7 +107,7 @@ TEST_CASE("with capture off output passes through untouched") {
   }
 }
 
-TEST_CASE("record delivery in sequential mode never lands in the task's captured output") {
+TEST_CASE("a sequential task's records and lines come out in the order it wrote them - records never in its captured output") {
   test::CleanLogging clean;
   // The parent's handler writes to stderr, which the task's capture redirects meanwhile.
   auto h = std::make_shared<lg::StreamHandler>(lg::StreamHandler::Stream::stderr_);
@@ -119,5 +119,5 @@ TEST_CASE("record delivery in sequential mode never lands in the task's captured
     std::fprintf(stderr, "after\n");
   })()};
   Captured c = run_captured(opts(1), tasks);
-  CHECK(c.err == std::vector<std::string>{"REC process=1 logged", "process=1 before", "process=1 after"});
+  CHECK(c.err == std::vector<std::string>{"process=1 before", "REC process=1 logged", "process=1 after"});
 }

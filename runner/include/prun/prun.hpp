@@ -2,7 +2,7 @@
 /// prun: a process-pool task runner with per-task logging. Everything a user needs.
 
 #include <prun/logging.hpp>
-#include <prun/pool/engine.hpp>
+#include <prun/pool/task_table.hpp>
 #include <prun/pool/errors.hpp>
 #include <prun/pool/options.hpp>
 #include <prun/pool/pool.hpp>

@@ -1,5 +1,7 @@
 #pragma once
-/// The exceptions a run throws when a task fails.
+/// Every exception prun throws for a run: a task failed (TaskError), its worker died
+/// (WorkerCrashed), a worker could not start (WorkerStartError) or its initializer threw
+/// (InitializerFailed).
 
 #include <cstdint>
 #include <stdexcept>
@@ -44,15 +46,41 @@ class TaskError : public std::runtime_error {
 /// The worker running a task died (a signal, or exit() from inside the task).
 class WorkerCrashed : public TaskError {
  public:
-  /// `signal` > 0 when killed by a signal, else `exit_status` is what it exited with.
+  /// `signal` > 0 when killed by a signal, else `exit_status` is what it exited with;
+  /// `meaning` says what prun means by that status, when it uses it.
   WorkerCrashed(std::size_t index, std::string tag, int pid, std::string process_name, int signal,
-                int exit_status, std::vector<std::string> last_lines);
+                int exit_status, std::vector<std::string> last_lines, std::string meaning = {});
   int signal() const noexcept { return signal_; }
   int exit_status() const noexcept { return exit_status_; }
 
  private:
   int signal_;
   int exit_status_;
+};
+
+/// A worker could not be started: the program cannot run, did not answer in time, is not the
+/// program the parent is, or the system refused a resource (the error names the limit).
+class WorkerStartError : public std::runtime_error {
+ public:
+  WorkerStartError(std::string program, std::string cause);
+  const std::string& program() const noexcept { return program_; }
+  const std::string& cause() const noexcept { return cause_; }
+
+ private:
+  std::string program_, cause_;
+};
+
+/// A new worker's initializer threw.
+class InitializerFailed : public std::runtime_error {
+ public:
+  InitializerFailed(int pid, std::string type, std::string message);
+  int pid() const noexcept { return pid_; }
+  const std::string& type() const noexcept { return type_; }
+  const std::string& message() const noexcept { return message_; }
+
+ private:
+  int pid_;
+  std::string type_, message_;
 };
 
 /// "SIGSEGV" for 11, "signal 70" for a number without a name.

@@ -1,13 +1,13 @@
 #pragma once
 /// Reusable worker pools, and the entry point of spawned workers.
 
-#include <prun/pool/engine.hpp>
+#include <prun/pool/errors.hpp>
+#include <prun/pool/task_table.hpp>
 #include <prun/pool/options.hpp>
 
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -17,31 +17,6 @@ namespace prun::pool {
 /// and never returns; anywhere else it returns at once. Backend::spawn refuses to run in a
 /// program that did not call it (the worker would run your main() instead).
 void init(int argc, char** argv);
-
-/// A worker could not be started: the program cannot run, did not answer in time, or is not
-/// the program the parent is.
-class WorkerStartError : public std::runtime_error {
- public:
-  WorkerStartError(std::string program, std::string cause);
-  const std::string& program() const noexcept { return program_; }
-  const std::string& cause() const noexcept { return cause_; }
-
- private:
-  std::string program_, cause_;
-};
-
-/// A new worker's initializer threw.
-class InitializerFailed : public std::runtime_error {
- public:
-  InitializerFailed(int pid, std::string type, std::string message);
-  int pid() const noexcept { return pid_; }
-  const std::string& type() const noexcept { return type_; }
-  const std::string& message() const noexcept { return message_; }
-
- private:
-  int pid_;
-  std::string type_, message_;
-};
 
 struct PoolOptions {
   /// Workers, with joblib's rules (-1: every usable CPU).
@@ -90,9 +65,8 @@ class Pool {
   /// Stops every worker now; the next run starts new ones.
   void shutdown();
 
-  struct Impl;
-
  private:
+  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

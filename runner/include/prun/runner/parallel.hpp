@@ -1,7 +1,7 @@
 #pragma once
 /// Parallel: runs tasks on workers and returns their results in input order.
 
-#include <prun/pool/engine.hpp>
+#include <prun/pool/task_table.hpp>
 #include <prun/pool/errors.hpp>
 #include <prun/pool/options.hpp>
 #include <prun/pool/pool.hpp>

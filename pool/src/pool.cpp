@@ -1,0 +1,114 @@
+// prun::Pool: workers that outlive one run, started by fork or by re-executing the program.
+#include <prun/pool/pool.hpp>
+#include <prun/pool/registry.hpp>
+
+#include "core/driver.hpp"
+#include "core/prefix.hpp"
+#include "local/launcher.hpp"
+#include "local/worker_set.hpp"
+#include "scope/task_scope.hpp"
+
+#include <prun/logging/logger.hpp>
+
+#include <cstring>
+
+namespace prun::pool {
+
+namespace detail {
+bool g_init_called = false;
+
+// The registered name of the plain function held by `fn` ("" when empty).
+template <typename Fn, typename Function>
+std::string registered_name(const Function& fn, const char* what) {
+  if (!fn) return {};
+  const Fn* target = fn.template target<Fn>();
+  const RegisteredFunction* f = target ? find_function(reinterpret_cast<const void*>(*target)) : nullptr;
+  if (!f)
+    throw std::invalid_argument(std::string("prun: the ") + what +
+                                " must be a registered function (PRUN_REGISTER_TASK) to run in a spawned or "
+                                "pooled worker; a lambda with captures only exists in this process");
+  return f->name;
+}
+}  // namespace detail
+
+void init(int argc, char** argv) {
+  detail::g_init_called = true;
+  local::WorkerIo io;
+  local::WorkerRole role;
+  if (local::spawned_worker_from(argc, argv, io, role)) local::serve(io, role);  // never returns
+}
+
+struct Pool::Impl {
+  PoolOptions opts;
+  int n;
+  std::unique_ptr<local::WorkerSet> workers;
+
+  explicit Impl(PoolOptions o) : opts(std::move(o)), n(resolve_n_jobs(opts.n_jobs)) {
+    if (opts.backend == Backend::sequential) throw std::invalid_argument("prun: a Pool needs Backend::fork or Backend::spawn");
+    local::WorkerSetConfig config;
+    config.startup_timeout = opts.startup_timeout;
+    config.stop_grace = opts.stop_grace;
+    config.idle_timeout = opts.idle_timeout;
+    config.max_tasks_per_child = opts.max_tasks_per_child;
+    config.greet = true;
+    config.pipe_output = true;  // a run without capture passes the output through unchanged
+    std::unique_ptr<local::Launcher> launcher;
+    if (opts.backend == Backend::spawn) {
+      if (opts.program.empty() && !detail::g_init_called)
+        throw std::logic_error(
+            "prun: Backend::spawn re-executes this program as a worker; call prun::init(argc, argv) first "
+            "thing in main() so that a worker does not run your main() instead");
+      config.initializer = detail::registered_name<void (*)()>(opts.initializer, "initializer");
+      launcher = std::make_unique<local::SpawnLauncher>(opts.program.empty() ? "/proc/self/exe" : opts.program,
+                                                        local::own_build_id());
+    } else {
+      local::WorkerRole role;
+      role.initializer = opts.initializer;
+      launcher = std::make_unique<local::ForkLauncher>(std::move(role), false);
+    }
+    workers = std::make_unique<local::WorkerSet>(n, std::move(launcher), config);
+  }
+
+  void run(const Options& options, const TaskTable& table) {
+    if (table.size == 0) return;
+    core::check_prefix(options.prefix);
+    // Everything that could refuse a task does so before any worker starts.
+    if (!table.remote) throw std::invalid_argument("prun: these tasks cannot be sent by name");
+    std::vector<RemoteTask> remote;
+    remote.reserve(table.size);
+    for (std::size_t i = 0; i < table.size; ++i) remote.push_back(table.remote(i));
+    protocol::RunConfig run;
+    run.prefix = options.prefix;
+    run.level = options.log_level.value_or(logging::get_logger().effective_level());
+    run.capture = options.capture_output;
+    run.configure_task = detail::registered_name<void (*)(const TaskContext&)>(options.configure_task, "configure_task hook");
+    std::string frame;
+    run.encode(frame);
+
+    struct EndRun {
+      local::WorkerSet& w;
+      ~EndRun() { w.end_run(); }
+    } end_run{*workers};
+    const int active = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(n), table.size));
+    std::vector<core::Link*> links = workers->prepare(active, frame);
+    core::DriverConfig config;
+    config.remote = &remote;
+    config.scheduling.batch_size = options.batch_size;
+    config.scheduling.max_tasks_per_worker = opts.max_tasks_per_child;
+    config.capture = options.capture_output;
+    scope::flush_standard_streams();
+    core::Driver driver(options, table, std::move(links), workers.get(), std::move(config));
+    driver.start();
+    driver.run();
+  }
+};
+
+Pool::Pool(PoolOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Pool::~Pool() = default;
+const PoolOptions& Pool::options() const noexcept { return impl_->opts; }
+int Pool::size() const noexcept { return impl_->n; }
+std::vector<int> Pool::worker_pids() const { return impl_->workers->pids(); }
+void Pool::run(const Options& options, const TaskTable& table) { impl_->run(options, table); }
+void Pool::shutdown() { impl_->workers->stop_all(); }
+
+}  // namespace prun::pool

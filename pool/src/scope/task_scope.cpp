@@ -1,0 +1,130 @@
+#include "task_scope.hpp"
+
+#include <prun/logging/exception_info.hpp>
+
+#include "../core/prefix.hpp"
+
+#include <unistd.h>
+
+#include <stdio_ext.h>
+
+#include <cstdio>
+#include <atomic>
+#include <iostream>
+#include <mutex>
+#include <stdexcept>
+#include <typeinfo>
+#ifdef __GLIBCXX__
+#include <ext/stdio_sync_filebuf.h>
+#endif
+
+namespace prun::pool::scope {
+
+// The task's PrefixFilter, expanding its pattern only when a record comes through. The task's
+// own threads may log concurrently: the first record expands under a lock, later ones only
+// load a pointer.
+class Delivery::LazyPrefix final : public logging::Filter {
+ public:
+  void set(std::string_view pattern, std::string_view tag, std::size_t index) {
+    std::lock_guard lock(mutex_);
+    pattern_ = pattern;
+    tag_.assign(tag);
+    index_ = index;
+    ready_.store(nullptr, std::memory_order_release);
+  }
+  bool filter(logging::Record& record) override {
+    const std::string* prefix = ready_.load(std::memory_order_acquire);
+    if (!prefix) {
+      std::lock_guard lock(mutex_);
+      if (!(prefix = ready_.load(std::memory_order_relaxed))) {
+        expanded_ = core::expand_prefix(pattern_, tag_, index_);
+        prefix = &expanded_;
+        ready_.store(prefix, std::memory_order_release);
+      }
+    }
+    record.message.insert(0, *prefix);
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::atomic<const std::string*> ready_{nullptr};
+  std::string expanded_;
+  std::string_view pattern_;
+  std::string tag_;
+  std::size_t index_ = 0;
+};
+
+Delivery::Delivery(bool keep_tail) : prefix_(std::make_shared<LazyPrefix>()), keep_tail_(keep_tail) {
+  add_filter(prefix_);
+}
+
+void Delivery::set_task(std::string_view pattern, std::string_view tag, std::size_t index) {
+  prefix_->set(pattern, tag, index);
+}
+
+void Delivery::emit(const logging::Record& record) {
+  if (keep_tail_) tail_.push(record);
+  deliver(record);
+}
+
+Outcome describe_current_exception() {
+  logging::ExceptionInfo e = logging::current_exception_info();
+  return Outcome{false, std::move(e.type), e.is_std ? std::move(e.message) : "(not a std::exception)"};
+}
+
+void flush_standard_streams() {
+  // The C++ streams write through stdio unless sync_with_stdio(false) gave them buffers.
+#ifdef __GLIBCXX__
+  if (typeid(*std::cout.rdbuf()) != typeid(__gnu_cxx::stdio_sync_filebuf<char>)) std::cout.flush();
+  if (typeid(*std::cerr.rdbuf()) != typeid(__gnu_cxx::stdio_sync_filebuf<char>)) std::cerr.flush();
+#else
+  std::cout.flush();
+  std::cerr.flush();
+#endif
+  // fflush takes the stream's lock even with nothing to write; most tasks print nothing.
+  if (__fpending(stdout) > 0) std::fflush(stdout);
+  if (__fpending(stderr) > 0) std::fflush(stderr);
+}
+
+TaskRunner::TaskRunner(const Options& options, const TaskTable& table, std::shared_ptr<Delivery> delivery,
+                       int level, int worker_slot)
+    : options_(options), table_(table), delivery_(std::move(delivery)), root_handlers_{delivery_},
+      level_(level) {
+  context_.worker = worker_slot;
+  context_.pid = ::getpid();
+  context_.process_name = std::string(logging::process_name());
+}
+
+Outcome TaskRunner::run(std::size_t i, std::string& out) {
+  Outcome outcome;
+  context_.index = i;
+  context_.tag = table_.tag(i);
+  if (!has_installed_ || logging::configuration_generation() != installed_) {
+    logging::reset_to_pristine();
+    logging::Logger& root = logging::get_logger();
+    root.set_handlers(root_handlers_);
+    root.set_level(level_);
+    installed_ = logging::configuration_generation();
+    has_installed_ = true;
+  }
+  delivery_->set_task(options_.prefix, context_.tag, i);
+  delivery_->tail().clear();
+  logging::set_task(context_.tag, static_cast<std::int64_t>(i));
+  try {
+    if (options_.configure_task) options_.configure_task(context_);
+    table_.run(i, out);
+  } catch (...) {
+    outcome = describe_current_exception();
+  }
+  flush_standard_streams();
+  logging::clear_task();
+  // What the task (or its configure_task) added, such as a per-task file, ends with it.
+  if (logging::configuration_generation() != installed_) {
+    logging::reset_to_pristine();
+    has_installed_ = false;
+  }
+  return outcome;
+}
+
+}  // namespace prun::pool::scope

@@ -1,0 +1,74 @@
+#pragma once
+// A task's logging scope and its run: the same code for every backend.
+
+#include "../core/log_tail.hpp"
+
+#include <prun/logging.hpp>
+#include <prun/pool/task_table.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace prun::pool::scope {
+
+/// The root handler of a task: takes every record of the task (after the prefix filter, which
+/// is its own filter) and delivers it to the parent's configuration.
+class Delivery : public logging::Handler {
+ public:
+  /// With `keep_tail`, the last records are kept for error reports.
+  explicit Delivery(bool keep_tail);
+  /// The task whose prefix records get next; the prefix is only expanded once a record needs it.
+  void set_task(std::string_view pattern, std::string_view tag, std::size_t index);
+  core::LogTail& tail() noexcept { return tail_; }
+
+ protected:
+  void emit(const logging::Record& record) final;
+  virtual void deliver(const logging::Record& record) = 0;
+
+ private:
+  class LazyPrefix;
+  std::shared_ptr<LazyPrefix> prefix_;
+  bool keep_tail_;
+  core::LogTail tail_;
+};
+
+/// How one task ended.
+struct Outcome {
+  bool ok = true;
+  std::string type;     // demangled exception type
+  std::string message;  // what()
+};
+
+/// Demangled type and what() of the exception being handled.
+Outcome describe_current_exception();
+
+/// Runs tasks one at a time in this process, each inside its logging scope:
+/// the hierarchy is reset, the root gets the delivery handler (with the task's prefix) and the
+/// task level, records are stamped with the task, then configure_task runs, then the task.
+/// Afterwards standard streams are flushed and what the task configured is undone.
+class TaskRunner {
+ public:
+  TaskRunner(const Options& options, const TaskTable& table, std::shared_ptr<Delivery> delivery, int level,
+             int worker_slot);
+  /// Runs task i; its encoded result is appended to `out`. Task failures are returned.
+  Outcome run(std::size_t i, std::string& out);
+  Delivery& delivery() noexcept { return *delivery_; }
+
+ private:
+  const Options& options_;
+  const TaskTable& table_;
+  std::shared_ptr<Delivery> delivery_;
+  std::vector<logging::HandlerPtr> root_handlers_;
+  int level_;
+  TaskContext context_;
+  // The configuration generation right after the task state was installed; while it holds,
+  // the next task finds the root as it needs it and nothing has to be undone.
+  std::uint64_t installed_ = 0;
+  bool has_installed_ = false;
+};
+
+/// Flushes C stdio and the C++ standard streams.
+void flush_standard_streams();
+
+}  // namespace prun::pool::scope
