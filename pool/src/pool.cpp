@@ -6,6 +6,7 @@
 #include "core/prefix.hpp"
 #include "local/launcher.hpp"
 #include "local/worker_set.hpp"
+#include "scope/parent_streams.hpp"
 #include "scope/task_scope.hpp"
 
 #include <prun/logging/logger.hpp>
@@ -79,7 +80,7 @@ struct Pool::Impl {
     for (std::size_t i = 0; i < table.size; ++i) remote.push_back(table.remote(i));
     protocol::RunConfig run;
     run.prefix = options.prefix;
-    run.level = options.log_level.value_or(logging::get_logger().effective_level());
+    run.level = options.log_level.value_or(scope::parent_root_level());
     run.capture = options.capture_output;
     run.configure_task = detail::registered_name<void (*)(const TaskContext&)>(options.configure_task, "configure_task hook");
     std::string frame;
@@ -93,8 +94,7 @@ struct Pool::Impl {
     std::vector<core::Link*> links = workers->prepare(active, frame);
     core::DriverConfig config;
     config.remote = &remote;
-    config.scheduling.batch_size = options.batch_size;
-    config.scheduling.max_tasks_per_worker = opts.max_tasks_per_child;
+    config.max_tasks_per_worker = opts.max_tasks_per_child;
     config.capture = options.capture_output;
     scope::flush_standard_streams();
     core::Driver driver(options, table, std::move(links), workers.get(), std::move(config));

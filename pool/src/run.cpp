@@ -6,6 +6,7 @@
 #include "core/prefix.hpp"
 #include "local/launcher.hpp"
 #include "local/worker_set.hpp"
+#include "scope/parent_streams.hpp"
 #include "scope/sequential.hpp"
 #include "scope/task_scope.hpp"
 
@@ -30,7 +31,6 @@ void run_forked(const Options& options, const TaskTable& table, int level, int n
   local::WorkerSet workers(n_workers, std::make_unique<local::ForkLauncher>(std::move(role), true), config);
   std::vector<core::Link*> links = workers.prepare(n_workers, {});
   core::DriverConfig driver_config;
-  driver_config.scheduling.batch_size = options.batch_size;
   driver_config.capture = options.capture_output;
   core::Driver driver(options, table, std::move(links), &workers, std::move(driver_config));
   driver.start();
@@ -42,12 +42,10 @@ void run_forked(const Options& options, const TaskTable& table, int level, int n
 void run(const Options& options, const TaskTable& table) {
   const int n_workers = resolve_n_jobs(options.n_jobs);
   core::check_prefix(options.prefix);
-  // The default task level is what the caller's root lets through now (joblib drops it).
-  const int level = options.log_level.value_or(logging::get_logger().effective_level());
   if (table.size == 0) return;
   const int workers = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(n_workers), table.size));
   if (n_workers == 1 || options.backend == Backend::sequential) {
-    scope::run_sequential(options, table, level);
+    scope::run_sequential(options, table);
   } else if (options.backend == Backend::spawn) {
     PoolOptions pool_options;  // a pool for this run only
     pool_options.n_jobs = workers;
@@ -56,7 +54,8 @@ void run(const Options& options, const TaskTable& table) {
     Pool pool(pool_options);
     pool.run(options, table);
   } else {
-    run_forked(options, table, level, workers);
+    // The default task level is what the caller's root lets through now (joblib drops it).
+    run_forked(options, table, options.log_level.value_or(scope::parent_root_level()), workers);
   }
 }
 

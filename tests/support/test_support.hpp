@@ -22,6 +22,7 @@ class FdCapture {
   explicit FdCapture(int fd) : fd_(fd) {
     std::fflush(nullptr);
     mem_ = ::memfd_create("capture", MFD_CLOEXEC);
+    ::fcntl(mem_, F_SETFL, O_APPEND);  // whole writes from several threads or processes never overwrite each other
     saved_ = ::dup(fd_);
     ::dup2(mem_, fd_);
   }

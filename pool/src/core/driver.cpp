@@ -32,7 +32,8 @@ class Driver::Impl final : public LinkEvents {
   Impl(const Options& options, const TaskTable& table, std::vector<Link*> links, WorkerSource* source,
        DriverConfig config)
       : options_(options), table_(table), source_(source), config_(std::move(config)),
-        scheduler_(table.size, static_cast<int>(links.size()), config_.scheduling) {
+        scheduler_(table.size, static_cast<int>(links.size()),
+                   Scheduler::Options{options.batch_size, config_.max_tasks_per_worker}) {
     for (Link* l : links) {
       add(*l);
       scheduler_.set_taken(l->slot(), l->tasks_sent());
@@ -45,6 +46,7 @@ class Driver::Impl final : public LinkEvents {
   }
 
   void start() {
+    scope::RoutingGuard routing;
     for (auto& s : slots_) s.link->attach(ctx_, *this);
     for (auto& s : slots_) dispatch(s);
     check_done();
@@ -52,6 +54,7 @@ class Driver::Impl final : public LinkEvents {
 
   bool step() {
     if (done_) return false;
+    scope::RoutingGuard routing;  // the parent's configuration stays put during this turn
     if (ctx_.run_one() == 0 && !done_) {
       // Nothing can happen any more: no live worker is left to report.
       if (!error_)

@@ -30,7 +30,8 @@ class WorkerSource {
 struct DriverConfig {
   /// Tasks by name (workers do not share the caller's memory); empty: by index.
   const std::vector<RemoteTask>* remote = nullptr;
-  Scheduler::Options scheduling;
+  /// A worker leaves after this many tasks (pools' recycling; 0: never).
+  std::size_t max_tasks_per_worker = 0;
   /// Output of a run without capture still comes through the parent (pool workers): it then
   /// passes unchanged.
   bool capture = true;

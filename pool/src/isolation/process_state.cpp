@@ -49,8 +49,8 @@ bool ProcessState::read_sigsets(std::uint64_t& ignored, std::uint64_t& caught) c
   const char* p = std::strrchr(buf, ')');  // the command name may hold anything, but not after the last ')'
   if (!p) return false;
   p += 2;
-  // Fields from 3 (state) on; sigignore is field 34, sigcatch 35.
-  for (int field = 3; field < 34; ++field) {
+  // Fields from 3 (state) on; sigignore is field 33, sigcatch 34 (proc(5)).
+  for (int field = 3; field < 33; ++field) {
     p = std::strchr(p, ' ');
     if (!p) return false;
     ++p;

@@ -1,5 +1,6 @@
 #include "launcher.hpp"
 
+#include "../scope/parent_streams.hpp"
 #include "../scope/task_scope.hpp"
 #include "../sys/sys.hpp"
 
@@ -115,6 +116,11 @@ LocalWorker ForkLauncher::launch(int slot, bool pipe_output, std::span<const int
         if (out_w <= 2) out_w = ::fcntl(out_w, F_DUPFD, 3);
         ::dup2(out_w, STDOUT_FILENO);
         ::dup2(err_w, STDERR_FILENO);
+      } else {
+        // Not captured: the parent's real streams, even while a sequential run in another of
+        // its threads has taken 1 and 2 over.
+        for (int s : {1, 2})
+          if (int real = scope::parent_stream_fd(s); real != s) ::dup2(real, s);
       }
       io.ctrl = ctrl;
       io.doorbell = doorbell;

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <shared_mutex>
 
 namespace prun::pool::scope {
 
@@ -15,18 +16,37 @@ std::atomic<bool> g_aside{false};
 std::mutex g_aside_mutex;
 std::shared_ptr<const logging::HierarchySnapshot> g_saved;  // guarded by g_aside_mutex
 thread_local int t_sequential_depth = 0;
+thread_local int t_routing_depth = 0;
+
+// Routing (shared) against setting the configuration aside or back (exclusive).
+std::shared_mutex& switch_lock() {
+  static auto* m = new std::shared_mutex;  // never destroyed: runs may end during exit
+  return *m;
+}
 }  // namespace
 
-SequentialScope::SequentialScope(std::shared_ptr<const logging::HierarchySnapshot> saved) {
+RoutingGuard::RoutingGuard() {
+  if (t_routing_depth++ == 0) switch_lock().lock_shared();
+}
+
+RoutingGuard::~RoutingGuard() {
+  if (--t_routing_depth == 0) switch_lock().unlock_shared();
+}
+
+SequentialScope::SequentialScope() {
+  std::unique_lock exclusive(switch_lock());
+  saved_ = std::make_shared<const logging::HierarchySnapshot>(logging::HierarchySnapshot::capture_and_reset());
   ++t_sequential_depth;
   std::lock_guard lock(g_aside_mutex);
-  previous_ = std::move(g_saved);
+  previous_ = g_saved;
   // A nested run's snapshot holds the outer task's scope: the outer one stays the caller's.
-  g_saved = previous_ ? previous_ : std::move(saved);
+  g_saved = previous_ ? previous_ : saved_;
   g_aside.store(true, std::memory_order_release);
 }
 
 SequentialScope::~SequentialScope() {
+  std::unique_lock exclusive(switch_lock());
+  saved_->restore();
   --t_sequential_depth;
   std::lock_guard lock(g_aside_mutex);
   if (previous_) {
@@ -49,6 +69,14 @@ void set_parent_stream_fds(int out, int err) noexcept {
 
 void write_parent_stream(int stream, std::string_view bytes) {
   sys::write_all(parent_stream_fd(stream), bytes.data(), bytes.size());
+}
+
+int parent_root_level() {
+  if (g_aside.load(std::memory_order_acquire) && t_sequential_depth == 0) {
+    std::lock_guard lock(g_aside_mutex);
+    if (g_saved) return g_saved->root_level();
+  }
+  return logging::get_logger().effective_level();
 }
 
 void route_to_parent(logging::Logger& logger, logging::Record& record) {

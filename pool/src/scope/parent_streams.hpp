@@ -20,20 +20,37 @@ void set_parent_stream_fds(int out, int err) noexcept;
 
 /// Hands a record made elsewhere (a worker, a task scope) to the parent's handlers, starting at
 /// `logger` (the record's own), as the logging cookbook's listener does. While a sequential
-/// run in another thread has set the configuration aside, to that configuration.
+/// run in another thread has set the configuration aside, to that configuration. Call it
+/// while holding a RoutingGuard.
 void route_to_parent(logging::Logger& logger, logging::Record& record);
 
-/// Marks a sequential run on this thread: its configuration, set aside, is where runs in other
-/// threads deliver records meanwhile. Nestable.
+/// The parent's root level: a run's default task level. While a sequential run in another
+/// thread has set the configuration aside, that configuration's.
+int parent_root_level();
+
+/// Held while records are routed (a driver holds one per turn of its loop): a sequential run
+/// in another thread does not set the configuration aside, or put it back, meanwhile.
+class RoutingGuard {
+ public:
+  RoutingGuard();
+  ~RoutingGuard();
+  RoutingGuard(const RoutingGuard&) = delete;
+  RoutingGuard& operator=(const RoutingGuard&) = delete;
+};
+
+/// A sequential run on this thread: the caller's configuration is captured and the hierarchy
+/// reset (until the scope ends, when it is restored exactly); meanwhile runs in other threads
+/// deliver their records to the configuration set aside here. Nestable.
 class SequentialScope {
  public:
-  explicit SequentialScope(std::shared_ptr<const logging::HierarchySnapshot> saved);
+  SequentialScope();
   ~SequentialScope();
   SequentialScope(const SequentialScope&) = delete;
   SequentialScope& operator=(const SequentialScope&) = delete;
+  const logging::HierarchySnapshot& saved() const noexcept { return *saved_; }
 
  private:
-  std::shared_ptr<const logging::HierarchySnapshot> previous_;
+  std::shared_ptr<const logging::HierarchySnapshot> saved_, previous_;
 };
 
 }  // namespace prun::pool::scope

@@ -112,9 +112,10 @@ class LiveCapture {
     line_buffered_ = __flbf(stdout) != 0;
     if (!line_buffered_) std::setvbuf(stdout, nullptr, _IOLBF, 0);
     reader_ = std::thread([this] { read_loop(); });  // before any SyscallWatch: it is not watched
+    // Runs in other threads write to the real streams from now on, before 1 and 2 change.
+    set_parent_stream_fds(saved_[0].get(), saved_[1].get());
     ::dup2(out_.write.get(), STDOUT_FILENO);
     ::dup2(err_.write.get(), STDERR_FILENO);
-    set_parent_stream_fds(saved_[0].get(), saved_[1].get());
     logging::detail::set_standard_stream_writer(&LiveCapture::write_record, this);
   }
 
@@ -209,15 +210,13 @@ class SnapshotDelivery final : public Delivery {
 
 }  // namespace
 
-void run_sequential(const Options& options, const TaskTable& table, int level) {
+void run_sequential(const Options& options, const TaskTable& table) {
   ProcessRunLock run_lock;
-  auto snapshot = std::make_shared<const logging::HierarchySnapshot>(logging::HierarchySnapshot::capture_and_reset());
-  // Runs in other threads route their workers' records to the configuration set aside here.
-  SequentialScope scope(snapshot);
-  struct Restore {
-    const logging::HierarchySnapshot& s;
-    ~Restore() { s.restore(); }
-  } restore{*snapshot};
+  // The caller's configuration, set aside and reset; runs in other threads route their
+  // workers' records to it meanwhile. Restored exactly when the run ends, however.
+  SequentialScope scope;
+  // The default task level is what the caller's root lets through (joblib drops it).
+  const int level = options.log_level.value_or(scope.saved().root_level());
 
   std::optional<LiveCapture> capture;
   if (options.capture_output) capture.emplace(options, table);
@@ -234,7 +233,7 @@ void run_sequential(const Options& options, const TaskTable& table, int level) {
     }
   } unwatch{watched};
 
-  auto delivery = std::make_shared<SnapshotDelivery>(*snapshot);
+  auto delivery = std::make_shared<SnapshotDelivery>(scope.saved());
   TaskRunner runner(options, table, delivery, level, 0);
   std::string result;
   for (std::size_t i = 0; i < table.size; ++i) {

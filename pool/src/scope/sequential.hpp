@@ -10,6 +10,7 @@ namespace prun::pool::scope {
 /// Every task in the calling process, in order. One sequential run at a time per process:
 /// another thread's waits (it takes over the process's descriptors 1 and 2 and its logging);
 /// a task may start a nested one.
-void run_sequential(const Options& options, const TaskTable& table, int level);
+/// The tasks' level is options.log_level, else the caller's root level.
+void run_sequential(const Options& options, const TaskTable& table);
 
 }  // namespace prun::pool::scope

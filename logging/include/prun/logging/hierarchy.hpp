@@ -25,6 +25,9 @@ class HierarchySnapshot {
   /// with propagate off; no logger filter runs. Falls back to the last resort.
   void call_handlers(Record& record) const;
 
+  /// The root's level when the configuration was captured.
+  int root_level() const noexcept { return root_.level; }
+
  private:
   std::vector<std::pair<Logger*, std::vector<HandlerPtr>>> handlers_;
   RootState root_;
