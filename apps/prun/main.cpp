@@ -3,6 +3,8 @@
 // --n-jobs 1 prints the same lines from MainProcess.
 #include <prun/prun.hpp>
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -30,6 +32,38 @@ struct Args {
   int log_level = log::DEBUG;
 };
 
+// Arguments and messages shown on one line: control characters and bytes that are not UTF-8
+// escaped, so that an error is always exactly one line.
+std::string one_line(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t len = c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
+    bool valid = len > 0 && i + len <= text.size();
+    for (std::size_t k = 1; valid && k < len; ++k) valid = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+    if (valid && (len > 1 || (c >= 0x20 && c != 0x7f && c != '\\'))) {
+      out.append(text.substr(i, len));
+      i += len;
+      continue;
+    }
+    switch (c) {
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\\': out += "\\\\"; break;
+      default: out += fmt::format("\\x{:02x}", c);
+    }
+    ++i;
+  }
+  return out;
+}
+
+// One line on stderr: "prun: <message>".
+template <typename... Args>
+void complain(fmt::format_string<Args...> f, Args&&... args) {
+  const std::string line = "prun: " + fmt::format(f, std::forward<Args>(args)...) + "\n";
+  std::fputs(line.c_str(), stderr);
+}
+
 std::optional<int> parse_int(std::string_view s) {
   int v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -56,12 +90,12 @@ std::optional<Args> parse_args(int argc, char** argv, bool& help) {
     }
     const bool known = arg == "--n-jobs" || arg == "--n-tasks" || arg == "--sleep-ms" || arg == "--log-level";
     if (!known) {
-      std::fprintf(stderr, "prun: unknown option '%s' (see prun --help)\n", argv[i]);
+      complain("unknown option '{}' (see prun --help)", one_line(argv[i]));
       return std::nullopt;
     }
     if (!inline_value) {
       if (i + 1 >= argc) {
-        std::fprintf(stderr, "prun: %.*s needs a value\n", static_cast<int>(arg.size()), arg.data());
+        complain("{} needs a value", arg);
         return std::nullopt;
       }
       value = argv[++i];
@@ -69,8 +103,7 @@ std::optional<Args> parse_args(int argc, char** argv, bool& help) {
     if (arg == "--log-level") {
       auto level = log::level_from_name(value);
       if (!level) {
-        std::fprintf(stderr, "prun: --log-level must be a level name or number, got '%.*s'\n",
-                     static_cast<int>(value.size()), value.data());
+        complain("--log-level must be a level name or number, got '{}'", one_line(value));
         return std::nullopt;
       }
       args.log_level = *level;
@@ -78,20 +111,18 @@ std::optional<Args> parse_args(int argc, char** argv, bool& help) {
     }
     auto number = parse_int(value);
     if (!number) {
-      std::fprintf(stderr, "prun: %.*s must be an integer, got '%.*s'\n", static_cast<int>(arg.size()),
-                   arg.data(), static_cast<int>(value.size()), value.data());
+      complain("{} must be an integer, got '{}'", arg, one_line(value));
       return std::nullopt;
     }
     if (arg == "--n-jobs") {
       if (*number == 0) {
-        std::fprintf(stderr, "prun: --n-jobs 0 has no meaning (1 runs sequentially, -1 uses every CPU)\n");
+        complain("--n-jobs 0 has no meaning (1 runs sequentially, -1 uses every CPU)");
         return std::nullopt;
       }
       args.n_jobs = *number;
       have_n_jobs = true;
     } else if (*number < 0) {
-      std::fprintf(stderr, "prun: %.*s must not be negative, got %d\n", static_cast<int>(arg.size()), arg.data(),
-                   *number);
+      complain("{} must not be negative, got {}", arg, *number);
       return std::nullopt;
     } else if (arg == "--n-tasks") {
       args.n_tasks = *number;
@@ -100,7 +131,7 @@ std::optional<Args> parse_args(int argc, char** argv, bool& help) {
     }
   }
   if (!have_n_jobs) {
-    std::fprintf(stderr, "prun: the option --n-jobs is required (see prun --help)\n");
+    complain("the option --n-jobs is required (see prun --help)");
     return std::nullopt;
   }
   return args;
@@ -114,9 +145,8 @@ std::string run_in_parallel(std::string process_name, int sleep_ms) {
   return process_name;
 }
 
-}  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   bool help = false;
   auto args = parse_args(argc, argv, help);
   if (help) {
@@ -141,17 +171,29 @@ int main(int argc, char** argv) {
   log::info("Starting ...");
   std::vector<prun::Task<std::string>> tasks;
   for (int i = 1; i <= args->n_tasks; ++i) tasks.push_back(prun::delayed(run_in_parallel)(std::to_string(i), args->sleep_ms));
-  std::vector<std::string> results;
-  try {
-    results = parallel(tasks);
-  } catch (const prun::TaskError& e) {
-    log::error("{}", e.what());
-    return 1;
-  }
+  std::vector<std::string> results = parallel(tasks);
   log::info("Done.");
 
   std::string shown = "[";
   for (std::size_t i = 0; i < results.size(); ++i) shown += (i ? ", '" : "'") + results[i] + "'";
   std::printf("%s]\n", shown.c_str());
   return 0;
+}
+
+}  // namespace
+
+// Every failure is one line on stderr and exit status 1 (bad input: 2, before anything runs).
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::bad_alloc&) {
+    complain("out of memory");
+  } catch (const std::exception& e) {
+    std::string_view what = e.what();
+    if (what.starts_with("prun: ")) what.remove_prefix(6);  // complain() says it already
+    complain("{}", one_line(what));
+  } catch (...) {
+    complain("an unknown exception");
+  }
+  return 1;
 }

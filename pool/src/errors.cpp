@@ -51,7 +51,8 @@ WorkerCrashed::WorkerCrashed(std::size_t index, std::string tag, int pid, std::s
       signal_(signal), exit_status_(exit_status) {}
 
 WorkerStartError::WorkerStartError(std::string program, std::string cause)
-    : std::runtime_error("prun: cannot start a worker from '" + program + "': " + cause),
+    : std::runtime_error(program == "(fork)" ? "prun: cannot fork a worker: " + cause
+                                             : "prun: cannot start a worker from '" + program + "': " + cause),
       program_(std::move(program)), cause_(std::move(cause)) {}
 
 InitializerFailed::InitializerFailed(int pid, std::string type, std::string message)

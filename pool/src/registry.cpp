@@ -7,6 +7,9 @@
 
 #include <map>
 #include <mutex>
+#include <new>
+
+#include <pthread.h>
 #include <stdexcept>
 
 namespace prun::pool {
@@ -17,10 +20,21 @@ struct Registry {
   std::map<std::string, RegisteredFunction, std::less<>> by_name;
   std::map<const void*, const RegisteredFunction*> by_address;
 };
+Registry& registry();
+Registry* make_registry() {
+  auto* r = new Registry;  // filled by static initialisers, used until exit
+  // A worker forked while another thread held the lock looks functions up too: its copy of
+  // the lock is fresh (the thread that held it does not exist there).
+  ::pthread_atfork(nullptr, nullptr, [] { new (&registry().mutex) std::mutex(); });
+  return r;
+}
 Registry& registry() {
-  static auto* r = new Registry;  // filled by static initialisers, used until exit
+  static Registry* r = make_registry();
   return *r;
 }
+// Made at load time at the latest, never first in a thread that another thread's fork() could
+// interrupt (the child would wait for the static's guard forever).
+[[maybe_unused]] const Registry& g_registry_ready = registry();
 }  // namespace
 
 void register_function(RegisteredFunction fn) {

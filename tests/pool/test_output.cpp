@@ -6,6 +6,7 @@
 #include "test_support.hpp"
 
 #include <iostream>
+#include <map>
 
 namespace lg = prun::logging;
 
@@ -120,4 +121,33 @@ TEST_CASE("a sequential task's records and lines come out in the order it wrote 
   })()};
   Captured c = run_captured(opts(1), tasks);
   CHECK(c.err == std::vector<std::string>{"process=1 before", "REC process=1 logged", "process=1 after"});
+}
+
+int print_long_line(int k) {
+  // 2.5 MiB and a newline, written in one call: cut into the same pieces on every backend.
+  std::string line(5 * (std::size_t{1} << 20) / 2, static_cast<char>('a' + k));
+  line.back() = 'Z';
+  line += '\n';
+  (void)!::write(1, line.data(), line.size());
+  return k;
+}
+PRUN_REGISTER_TASK(print_long_line);
+
+TEST_CASE("a line longer than 1 MiB is cut into the same 1 MiB pieces on every backend") {
+  const std::size_t mib = std::size_t{1} << 20;
+  for (auto [backend, n_jobs] : {std::pair{prun::Backend::fork, 1}, std::pair{prun::Backend::fork, 2},
+                                 std::pair{prun::Backend::spawn, 2}}) {
+    CAPTURE(n_jobs);
+    CAPTURE(backend == prun::Backend::spawn);
+    std::vector<prun::Task<int>> tasks{prun::delayed(print_long_line)(0), prun::delayed(print_long_line)(1)};
+    prun::Options o = opts(n_jobs);
+    o.backend = backend;
+    Captured c = run_captured(o, tasks);
+    REQUIRE(c.out.size() == 6);
+    std::map<std::string, std::vector<std::size_t>> pieces;  // by prefix: the sizes, in order
+    for (const auto& line : c.out) pieces[line.substr(0, line.find(' '))].push_back(line.size() - line.find(' ') - 1);
+    for (const auto& [prefix, sizes] : pieces) CHECK(sizes == std::vector<std::size_t>{mib, mib, mib / 2});
+    for (const auto& line : c.out)
+      if (line.size() - line.find(' ') - 1 == mib / 2) CHECK(line.back() == 'Z');
+  }
 }

@@ -7,6 +7,7 @@
 #include "test_support.hpp"
 
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #include <chrono>
@@ -375,4 +376,36 @@ TEST_CASE("records from spawned workers reach the parent's handlers with the tas
   CHECK(lines[0].ends_with("process=1 task 1 in " + std::to_string(pids[0])));
   CHECK(lines[1].ends_with("process=2 task 2 in " + std::to_string(pids[1])));
   CHECK(lines[0].starts_with("Worker-"));
+}
+
+TEST_CASE("spawned workers start under a low descriptor limit - or the error names the limit and leaves no zombie") {
+  rlimit saved{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  struct Restore {
+    rlimit r;
+    ~Restore() { ::setrlimit(RLIMIT_NOFILE, &r); }
+  } restore{saved};
+  std::vector<prun::Task<int>> tasks{prun::delayed(my_pid)(), prun::delayed(my_pid)()};
+  rlimit low{64, saved.rlim_max};
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+  {
+    prun::Pool pool(spawn_pool(2));
+    CHECK(prun::Parallel(pool, quiet())(tasks).size() == 2);
+  }
+  // Enough for the test's own descriptors, not for eight workers.
+  const std::size_t open_now = test::open_fds().size();
+  rlimit tight{static_cast<rlim_t>(open_now + 12), saved.rlim_max};
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &tight) == 0);
+  {
+    prun::Pool pool(spawn_pool(8));
+    std::vector<prun::Task<int>> many;
+    for (int i = 0; i < 8; ++i) many.push_back(prun::delayed(my_pid)());
+    try {
+      prun::Parallel(pool, quiet())(many);
+      FAIL("started");
+    } catch (const prun::WorkerStartError& e) {
+      CHECK(std::string(e.what()).find("(ulimit -n) is " + std::to_string(open_now + 12)) != std::string::npos);
+    }
+  }
+  CHECK(test::children_of_self().empty());  // no zombie, no orphan
 }

@@ -3,6 +3,7 @@
 
 #include "test_support.hpp"
 
+#include <algorithm>
 #include <regex>
 
 namespace {
@@ -74,4 +75,26 @@ TEST_CASE("bad input prints one line naming the problem and exits 2 without star
   test::ProcessResult help = test::run_program({PRUN_EXE, "--help"});
   CHECK(help.status == 0);
   CHECK(help.out.starts_with("usage: prun --n-jobs N"));
+}
+
+TEST_CASE("failures are one line on stderr with exit status 1 - arguments shown escaped") {
+  // Too few descriptors for 8 workers: the cause names the limit.
+  test::ProcessResult fds = test::run_program({PRUN_EXE, "--n-jobs", "8", "--sleep-ms", "0"}, {{RLIMIT_NOFILE, 16}});
+  CAPTURE(fds.err);
+  CHECK(fds.status == 1);
+  auto lines = test::split_lines(fds.err);
+  REQUIRE(!lines.empty());
+  CHECK(lines.back().starts_with("prun: "));
+  CHECK(lines.back().find("ulimit -n") != std::string::npos);
+  CHECK(std::count_if(lines.begin(), lines.end(), [](auto& l) { return l.starts_with("prun: "); }) == 1);
+  // Too little memory for 2^31 tasks.
+  test::ProcessResult big = test::run_program({PRUN_EXE, "--n-jobs", "2", "--n-tasks", "2147483647"},
+                                              {{RLIMIT_AS, rlim_t{512} << 20}});
+  CAPTURE(big.err);
+  CHECK(big.status == 1);
+  CHECK(test::split_lines(big.err).back() == "prun: out of memory");
+  // An argument with a newline and an escape character stays on one line.
+  test::ProcessResult odd = test::run_program({PRUN_EXE, "--n-jobs", "2", "--weird\n\x1b[31m"});
+  CHECK(odd.status == 2);
+  CHECK(odd.err == "prun: unknown option '--weird\\n\\x1b[31m' (see prun --help)\n");
 }

@@ -84,6 +84,7 @@ struct CleanLogging {
 }  // namespace test
 
 #include <dirent.h>
+#include <sys/resource.h>
 #include <poll.h>
 #include <sys/wait.h>
 
@@ -127,12 +128,22 @@ struct ProcessResult {
   std::string out, err;
 };
 
+/// A resource limit for run_program's child (setrlimit), e.g. {RLIMIT_NOFILE, 16}.
+struct Limit {
+  int resource;
+  rlim_t value;
+};
+
 /// Runs a program and collects its output. Hangs are left to the test's CTest timeout.
-inline ProcessResult run_program(const std::vector<std::string>& argv) {
+inline ProcessResult run_program(const std::vector<std::string>& argv, const std::vector<Limit>& limits = {}) {
   int out[2], err[2];
   if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) return {};
   pid_t pid = ::fork();
   if (pid == 0) {
+    for (const Limit& l : limits) {
+      rlimit rl{l.value, l.value};
+      ::setrlimit(l.resource, &rl);
+    }
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
     std::vector<char*> args;

@@ -81,7 +81,9 @@ auto starting(const std::string& program, F&& f) {
   try {
     return f();
   } catch (const std::system_error& e) {
-    throw WorkerStartError(program, e.what());
+    std::string_view what = e.what();
+    if (what.starts_with("prun: ")) what.remove_prefix(6);
+    throw WorkerStartError(program, std::string(what));
   }
 }
 

@@ -4,7 +4,10 @@
 
 #include <atomic>
 #include <mutex>
+#include <new>
 #include <shared_mutex>
+
+#include <pthread.h>
 
 namespace prun::pool::scope {
 
@@ -19,10 +22,28 @@ thread_local int t_sequential_depth = 0;
 thread_local int t_routing_depth = 0;
 
 // Routing (shared) against setting the configuration aside or back (exclusive).
-std::shared_mutex& switch_lock() {
-  static auto* m = new std::shared_mutex;  // never destroyed: runs may end during exit
-  return *m;
+std::shared_mutex* g_switch = nullptr;
+
+// A worker forked while another thread routed records or set the configuration aside finds
+// those locks free, and no configuration set aside (its own runs start from its own state).
+void reset_in_child() {
+  g_switch = new std::shared_mutex;
+  new (&g_aside_mutex) std::mutex();
+  new (&g_saved) std::shared_ptr<const logging::HierarchySnapshot>();  // the parent's copy is left
+  g_aside.store(false);
+  t_routing_depth = 0;
 }
+
+std::shared_mutex& switch_lock() {
+  static std::shared_mutex* m = [] {
+    ::pthread_atfork(nullptr, nullptr, reset_in_child);
+    return g_switch = new std::shared_mutex;  // never destroyed: runs may end during exit
+  }();
+  (void)m;
+  return *g_switch;
+}
+// Made at load time, never first in a thread that another thread's fork() could interrupt.
+[[maybe_unused]] const bool g_switch_ready = (switch_lock(), true);
 }  // namespace
 
 RoutingGuard::RoutingGuard() {

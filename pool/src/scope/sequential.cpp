@@ -40,8 +40,6 @@ constexpr std::size_t kNobody = SIZE_MAX;
 class ProcessRunLock {
  public:
   ProcessRunLock() {
-    static std::once_flag once;
-    std::call_once(once, [] { ::pthread_atfork(nullptr, nullptr, [] { new (&state()) State(); }); });
     State& s = state();
     std::unique_lock lock(s.mutex);
     if (s.depth > 0 && s.owner == std::this_thread::get_id()) {
@@ -69,10 +67,21 @@ class ProcessRunLock {
   };
   static State& state() {
     alignas(State) static unsigned char storage[sizeof(State)];
-    static State* s = new (storage) State();  // never destroyed: runs may end during exit
+    static State* s = [] {
+      ::pthread_atfork(nullptr, nullptr, [] { new (storage) State(); });
+      return new (storage) State();  // never destroyed: runs may end during exit
+    }();
     return *s;
   }
+
+ public:
+  /// Made at load time (see below), never first in a thread another thread's fork() may cut.
+  static bool prepare() {
+    state();
+    return true;
+  }
 };
+[[maybe_unused]] const bool g_run_lock_ready = ProcessRunLock::prepare();
 
 // Reads what a non-blocking descriptor holds, without the SyscallWatch noticing.
 void quiet_drain(int fd, std::string& into) {
