@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <prun/logging/handler.hpp>
 
@@ -23,12 +24,15 @@ struct LocalLink::Asio {
   asio::io_context& ctx;
   Descriptor doorbell, pidfd;
   std::optional<Descriptor> out, err;
+  asio::steady_timer recheck;
+  bool recheck_armed = false;
   std::array<char, 256> bell{};
   bool open[2] = {true, true};
 
-  Asio(asio::io_context& c, int bell_fd, int pid_fd) : ctx(c), doorbell(c, bell_fd), pidfd(c, pid_fd) {}
+  Asio(asio::io_context& c, int bell_fd, int pid_fd) : ctx(c), doorbell(c, bell_fd), pidfd(c, pid_fd), recheck(c) {}
   ~Asio() {
     boost::system::error_code ec;
+    recheck.cancel();
     for (Descriptor* d : {&doorbell, &pidfd, out ? &*out : nullptr, err ? &*err : nullptr})
       if (d && d->is_open()) {
         d->cancel(ec);
@@ -112,7 +116,22 @@ void LocalLink::read_doorbell() {
     if (gen != generation_) return;
     if (ec) return;  // the worker closed it: its exit (pidfd) says the rest
     drain();
+    recheck_soon();
     read_doorbell();
+  });
+}
+
+// A worker that woke the parent less than a millisecond ago publishes task starts and ends
+// without waking it again: looking at the ring once more a little later bounds their delay.
+void LocalLink::recheck_soon() {
+  if (asio_->recheck_armed) return;
+  asio_->recheck_armed = true;
+  asio_->recheck.expires_after(std::chrono::milliseconds(2));
+  const auto gen = generation_;
+  asio_->recheck.async_wait([this, gen](const boost::system::error_code& ec) {
+    if (gen != generation_ || ec) return;
+    asio_->recheck_armed = false;
+    drain();
   });
 }
 

@@ -67,6 +67,7 @@ class LocalLink final : public core::Link {
  private:
   struct Asio;
   void read_doorbell();
+  void recheck_soon();
   void drain();
   void drain_all();
   void on_frame(const protocol::Frame& frame);

@@ -37,14 +37,15 @@ struct PoolOptions {
   std::string program;
   /// How long a new worker may take to answer.
   std::chrono::milliseconds startup_timeout{std::chrono::seconds(10)};
-  /// When stopping: how long workers get after SIGTERM before SIGKILL.
+  /// When stopping: how long workers get to leave when asked before SIGKILL.
   std::chrono::milliseconds stop_grace{std::chrono::seconds(2)};
 };
 
 /// Workers that outlive one run (joblib's `with Parallel(...) as parallel`, loky's reusable
 /// executor). Started on first use; a worker that crashed, idled out or was recycled is
-/// replaced on demand. Destroying the pool stops its workers (SIGTERM, then SIGKILL after
-/// stop_grace) and reaps them. Not thread-safe: one run at a time.
+/// replaced on demand. Destroying the pool stops its workers (asked, then SIGKILL after
+/// stop_grace, with their process groups) and reaps them. Not thread-safe: one run at a time
+/// per pool (different pools run from different threads at once).
 class Pool {
  public:
   explicit Pool(PoolOptions options = {});
