@@ -25,8 +25,6 @@ void ProcessState::capture(int min_fd) {
     status_flags_[static_cast<std::size_t>(k)] = ::fcntl(k, F_GETFL);
   }
   ::pthread_sigmask(SIG_SETMASK, nullptr, &mask_);
-  for (int s = 1; s <= 64; ++s)
-    known_[static_cast<std::size_t>(s)] = s != SIGKILL && s != SIGSTOP && ::sigaction(s, nullptr, &actions_[static_cast<std::size_t>(s)]) == 0;
   if (stat_fd_ < 0) stat_fd_ = ::open("/proc/thread-self/stat", O_RDONLY | O_CLOEXEC);
   if (stat_fd_ >= 0) {
     if (int moved = ::fcntl(stat_fd_, F_DUPFD_CLOEXEC, min_fd); moved >= 0) {
@@ -37,6 +35,22 @@ void ProcessState::capture(int min_fd) {
       ::close(stat_fd_);
       stat_fd_ = -1;
     }
+  }
+  // A signal neither caught nor ignored is at its default, one that is ignored at SIG_IGN: only
+  // the caught ones (and SIGCHLD, whose flags matter even at its default) need their whole
+  // action kept. Without /proc, every action is.
+  for (int s = 1; s <= 64; ++s) {
+    const auto k = static_cast<std::size_t>(s);
+    const std::uint64_t bit = std::uint64_t{1} << (s - 1);
+    known_[k] = false;
+    if (s == SIGKILL || s == SIGSTOP) continue;
+    if (stat_fd_ >= 0 && !(caught_ & bit) && s != SIGCHLD) {
+      actions_[k] = {};
+      actions_[k].sa_handler = (ignored_ & bit) ? SIG_IGN : SIG_DFL;
+      known_[k] = true;
+      continue;
+    }
+    known_[k] = ::sigaction(s, nullptr, &actions_[k]) == 0;
   }
   captured_ = true;
 }

@@ -61,6 +61,7 @@ volatile char g_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 std::atomic<bool> g_noticed{false};
 std::atomic<int> g_state{0};  // 0 unknown, 1 enabled in this process, -1 unavailable
 thread_local bool t_dispatch_on = false;
+thread_local bool t_watching = false;  // enable() succeeded on this thread (and no disable() since)
 struct sigaction g_previous{};  // a SIGSYS handler the program had (seccomp users)
 
 #if defined(__x86_64__)
@@ -139,13 +140,10 @@ bool quiet_write_all(int fd, const void* data, unsigned long size) noexcept {
   return true;
 }
 
-bool SyscallWatch::enable() noexcept {
+bool SyscallWatch::enable(bool unless_traced) noexcept {
 #if defined(__x86_64__)
   if (g_state.load() < 0) return false;
-  if (g_state.load() == 0 && debugger_attached()) {
-    g_state.store(-1);
-    return false;
-  }
+  if (unless_traced && debugger_attached()) return false;
   struct sigaction current{};
   ::sigaction(SIGSYS, nullptr, &current);
   if (!(current.sa_flags & SA_SIGINFO) || current.sa_sigaction != on_sigsys) {  // not installed, or replaced
@@ -165,17 +163,20 @@ bool SyscallWatch::enable() noexcept {
     return false;
   }
   t_dispatch_on = true;
+  t_watching = true;
   g_state.store(1);
   return true;
 #else
+  (void)unless_traced;
   g_state.store(-1);
   return false;
 #endif
 }
 
-bool SyscallWatch::enabled() noexcept { return g_state.load(std::memory_order_relaxed) > 0; }
+bool SyscallWatch::enabled() noexcept { return t_watching; }
 
 void SyscallWatch::disable() noexcept {
+  t_watching = false;
 #if defined(__x86_64__)
   g_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
   if (t_dispatch_on) dispatch(0);
@@ -185,7 +186,7 @@ void SyscallWatch::disable() noexcept {
 
 void SyscallWatch::arm() noexcept {
 #if defined(__x86_64__)
-  if (g_state.load(std::memory_order_relaxed) <= 0) return;
+  if (!t_watching) return;
   if (!t_dispatch_on) {  // the last task's first system call switched it off
     if (dispatch(1) != 0) return;
     t_dispatch_on = true;
@@ -204,7 +205,7 @@ void SyscallWatch::disarm() noexcept {
 }
 
 bool SyscallWatch::noticed() noexcept {
-  if (g_state.load(std::memory_order_relaxed) <= 0) return true;
+  if (!t_watching) return true;
   return g_noticed.load(std::memory_order_acquire);
 }
 

@@ -19,8 +19,10 @@ namespace prun::pool::isolation {
 class SyscallWatch {
  public:
   /// Installs the SIGSYS handler (once per process) and turns dispatch on for the calling
-  /// thread; false when this system cannot. Threads the task starts inherit the watch.
-  static bool enable() noexcept;
+  /// thread; false when this system cannot, or (`unless_traced`) when a debugger is attached,
+  /// which would stop at every SIGSYS. Threads the task starts inherit the watch.
+  static bool enable(bool unless_traced = false) noexcept;
+  /// Whether the calling thread is watched (enable() succeeded, no disable() since).
   static bool enabled() noexcept;
   /// Turns dispatch off for the calling thread (the handler stays installed).
   static void disable() noexcept;

@@ -231,7 +231,7 @@ void run_sequential(const Options& options, const TaskTable& table) {
   if (options.capture_output) capture.emplace(options, table);
   // What a task may change in the process is put back after it (as in a worker), and a task
   // that made no system call costs no check.
-  const bool watched = SyscallWatch::enable();
+  const bool watched = SyscallWatch::enable(/*unless_traced=*/true);
   isolation::ProcessState baseline;
   baseline.capture();
   struct Unwatch {
