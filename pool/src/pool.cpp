@@ -91,7 +91,7 @@ struct Pool::Impl {
       ~EndRun() { w.end_run(); }
     } end_run{*workers};
     const int active = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(n), table.size));
-    std::vector<core::Link*> links = workers->prepare(active, frame);
+    std::vector<core::Link*> links = workers->prepare(active, frame, run.prefix, scope::parent_root_level());
     core::DriverConfig config;
     config.remote = &remote;
     config.max_tasks_per_worker = opts.max_tasks_per_child;

@@ -409,3 +409,42 @@ TEST_CASE("spawned workers start under a low descriptor limit - or the error nam
   }
   CHECK(test::children_of_self().empty());  // no zombie, no orphan
 }
+
+void logging_initializer() {
+  lg::info("connecting from {}", ::getpid());
+  lg::get_logger("db").warning("slow start");
+}
+PRUN_REGISTER_TASK(logging_initializer);
+
+TEST_CASE("an initializer's records reach the parent's handlers at the parent's level - prefixed with the worker") {
+  for (auto backend : {prun::Backend::spawn, prun::Backend::fork}) {
+    CAPTURE(backend == prun::Backend::spawn);
+    test::CleanLogging clean;
+    auto h = std::make_shared<lg::CaptureHandler>();
+    h->set_formatter(std::make_shared<lg::Formatter>("%(levelname)s %(name)s %(processName)s %(message)s"));
+    lg::get_logger().add_handler(h);
+    lg::get_logger().set_level(lg::INFO);
+    prun::PoolOptions po = spawn_pool(2);
+    po.backend = backend;
+    po.initializer = logging_initializer;
+    prun::Pool pool(po);
+    std::vector<prun::Task<int>> tasks{prun::delayed(my_pid)(), prun::delayed(my_pid)()};
+    std::string err;
+    {
+      test::FdCapture capture(2);
+      prun::Parallel(pool, quiet())(tasks);
+      err = capture.text();
+    }
+    CHECK(err.empty());  // nothing went to the last resort
+    auto lines = h->lines();
+    std::sort(lines.begin(), lines.end());
+    REQUIRE(lines.size() == 4);
+    for (int w = 1; w <= 2; ++w) {
+      const std::string name = "Worker-" + std::to_string(w);
+      CHECK(std::count(lines.begin(), lines.end(), "WARNING db " + name + " process=" + name + " slow start") == 1);
+      CHECK(std::count_if(lines.begin(), lines.end(), [&](const std::string& l) {
+              return l.starts_with("INFO root " + name + " process=" + name + " connecting from ");
+            }) == 1);
+    }
+  }
+}

@@ -8,6 +8,8 @@ void Setup::encode(std::string& out) const {
   w.str(initializer);
   w.pod(idle_ms);
   w.pod(max_tasks);
+  w.pod(level);
+  w.str(prefix);
   w.end(at);
 }
 
@@ -17,6 +19,8 @@ Setup Setup::decode(std::string_view payload) {
   s.initializer = std::string(r.str());
   s.idle_ms = r.pod<std::uint64_t>();
   s.max_tasks = r.pod<std::uint64_t>();
+  s.level = r.pod<std::int32_t>();
+  s.prefix = std::string(r.str());
   return s;
 }
 

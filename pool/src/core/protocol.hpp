@@ -143,6 +143,8 @@ struct Setup {
   std::string initializer;      ///< registered name ("" = none or already in the fork)
   std::uint64_t idle_ms = 0;    ///< leave after this long without a command (0 = never)
   std::uint64_t max_tasks = 0;  ///< leave after this many tasks (0 = never)
+  std::int32_t level = 30;      ///< the level of the initializer's records (the parent's root's)
+  std::string prefix;           ///< put in front of the initializer's records
   void encode(std::string& out) const;
   static Setup decode(std::string_view payload);
 };

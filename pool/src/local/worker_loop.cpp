@@ -163,14 +163,29 @@ class Worker {
       publish();
       leave(ExitCode::refused);
     }
+    // The initializer logs as a task would: its records go to the parent's handlers, at the
+    // parent's level, with a prefix naming this worker.
+    const bool has_initializer = role_.initializer || !setup.initializer.empty();
+    if (has_initializer) {
+      logging::reset_to_pristine();
+      delivery_->set_task(setup.prefix, "", 0);
+      logging::Logger& root = logging::get_logger();
+      root.set_handlers({delivery_});
+      root.set_level(setup.level);
+    }
     try {
       if (role_.initializer) role_.initializer();
       else if (!setup.initializer.empty()) registered_as<void (*)()>(setup.initializer, "initializer")();
     } catch (...) {
       scope::Outcome o = scope::describe_current_exception();
+      scope::flush_standard_streams();
       protocol::encode_init_failed(out_, {o.type, o.message});
       publish();
       leave(ExitCode::refused);
+    }
+    if (has_initializer) {
+      scope::flush_standard_streams();
+      logging::reset_to_pristine();
     }
     protocol::Hello{static_cast<std::int32_t>(::getpid())}.encode(out_);
     publish();

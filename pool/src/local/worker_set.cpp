@@ -1,8 +1,12 @@
 #include "worker_set.hpp"
 
+#include "../core/prefix.hpp"
+#include "../scope/parent_streams.hpp"
 #include "../sys/sys.hpp"
 
 #include <prun/pool/errors.hpp>
+
+#include <prun/logging/handler.hpp>
 
 #include <poll.h>
 #include <sys/wait.h>
@@ -25,6 +29,8 @@ void WorkerSet::send_setup(LocalLink& link) {
   setup.initializer = config_.initializer;
   setup.idle_ms = static_cast<std::uint64_t>(config_.idle_timeout.count());
   setup.max_tasks = config_.max_tasks_per_child;
+  setup.level = level_;
+  setup.prefix = core::expand_prefix(prefix_, link.name(), static_cast<std::size_t>(link.slot()));
   std::string frame;
   setup.encode(frame);
   link.send(frame);
@@ -78,9 +84,17 @@ void WorkerSet::greet(std::vector<LocalLink*>& links) {
     slots_[static_cast<std::size_t>(p.link->slot())].reset();  // kills and reaps it if needed
     p.link = nullptr;
   };
-  auto read_frames = [](Pending& p) {
+  protocol::InternCache cache;
+  logging::Record record;
+  auto read_frames = [&](Pending& p) {
+    scope::RoutingGuard routing;
+    logging::BatchScope batch;
     p.link->block().ring().drain(
         [&](const protocol::Frame& f) {
+          if (f.kind == protocol::Kind::record) {  // the initializer's: to the parent's handlers
+            protocol::decode_record(f.payload, cache, record);
+            scope::route_to_parent(logging::get_logger(record.name), record);
+          }
           if (f.kind == protocol::Kind::hello) p.hello = true;
           if (f.kind == protocol::Kind::fatal) p.fatal = std::string(protocol::decode_fatal(f.payload));
           if (f.kind == protocol::Kind::init_failed) {
@@ -156,9 +170,11 @@ void WorkerSet::greet(std::vector<LocalLink*>& links) {
   if (error) std::rethrow_exception(error);
 }
 
-std::vector<core::Link*> WorkerSet::prepare(int n, std::string_view run_frame) {
+std::vector<core::Link*> WorkerSet::prepare(int n, std::string_view run_frame, std::string_view prefix, int level) {
   refresh();
   run_frame_ = std::string(run_frame);
+  prefix_ = std::string(prefix);
+  level_ = level;
   std::vector<int> missing;
   for (int k = 0; k < n; ++k)
     if (!slots_[static_cast<std::size_t>(k)]) missing.push_back(k);

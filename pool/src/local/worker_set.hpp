@@ -37,8 +37,10 @@ class WorkerSet final : public core::WorkerSource {
 
   int size() const noexcept { return static_cast<int>(slots_.size()); }
   /// Live workers for slots [0, n): those that left since are reaped and started again (all
-  /// at once), each then gets `run_frame` (the run's options; may be empty). For a run.
-  std::vector<core::Link*> prepare(int n, std::string_view run_frame);
+  /// at once), each then gets `run_frame` (the run's options; may be empty). For a run whose
+  /// prefix pattern and level an initializer's records get (with the worker's name as tag).
+  std::vector<core::Link*> prepare(int n, std::string_view run_frame, std::string_view prefix = "process={tag} ",
+                                   int level = 30);
   /// A fresh worker in `slot` during a run (the old link stays valid until end_run()).
   core::Link& replace(int slot) override;
   /// After a run: links replaced during it are released; workers that died are reaped.
@@ -60,6 +62,8 @@ class WorkerSet final : public core::WorkerSource {
   std::vector<std::unique_ptr<LocalLink>> slots_;
   std::vector<std::unique_ptr<LocalLink>> retired_;
   std::string run_frame_;
+  std::string prefix_ = "process={tag} ";
+  int level_ = 30;
   bool in_run_ = false;
 };
 
