@@ -47,13 +47,24 @@ case "${1:-}" in
   sanitize)
     install_missing
     build build-asan -DCMAKE_BUILD_TYPE=Debug -DPRUN_WARNINGS_AS_ERRORS=ON -DPRUN_SANITIZE=ON
-    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-      ctest --test-dir build-asan --output-on-failure -j2
+    # Reports go to files too: a test that captures its own stderr would swallow them.
+    rm -f build-asan/sanitizer.*
+    status=0
+    ASAN_OPTIONS="detect_leaks=1 log_path=$PWD/build-asan/sanitizer" \
+      UBSAN_OPTIONS="print_stacktrace=1 log_path=$PWD/build-asan/sanitizer" \
+      ctest --test-dir build-asan --output-on-failure -j2 || status=$?
+    cat build-asan/sanitizer.* 2>/dev/null || true
+    exit $status
     ;;
   tsan)
     install_missing
     build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRUN_WARNINGS_AS_ERRORS=ON -DPRUN_TSAN=ON
-    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --test-dir build-tsan --output-on-failure -j2
+    rm -f build-tsan/sanitizer.*
+    status=0
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 log_path=$PWD/build-tsan/sanitizer" \
+      ctest --test-dir build-tsan --output-on-failure -j2 || status=$?
+    cat build-tsan/sanitizer.* 2>/dev/null || true
+    exit $status
     ;;
   bench)
     install_missing

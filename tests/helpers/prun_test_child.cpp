@@ -22,6 +22,8 @@ namespace lg = prun::logging;
 // Under AddressSanitizer, let SIGSEGV and SIGABRT kill the worker as they would without it
 // (ASan would report and exit(1) instead). Unused in other builds.
 extern "C" const char* __asan_default_options() { return "handle_segv=0:handle_abort=0"; }
+// The same under ThreadSanitizer.
+extern "C" const char* __tsan_default_options() { return "handle_segv=0:handle_abort=0"; }
 
 namespace {
 

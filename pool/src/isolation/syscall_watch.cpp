@@ -26,6 +26,14 @@
 #define SYS_USER_DISPATCH 2
 #endif
 
+// ThreadSanitizer defers the delivery of signals it does not consider synchronous, so the
+// handler would not see (or fix) the trapped call in time: no watch under it.
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
+#define PRUN_SYSCALL_DISPATCH 1
+#else
+#define PRUN_SYSCALL_DISPATCH 0
+#endif
+
 #if defined(__x86_64__)
 // The only code syscall user dispatch always lets through: prun's own calls during a task.
 extern "C" long prun_quiet_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
@@ -60,11 +68,11 @@ namespace {
 volatile char g_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 std::atomic<bool> g_noticed{false};
 std::atomic<int> g_state{0};  // 0 unknown, 1 enabled in this process, -1 unavailable
-thread_local bool t_dispatch_on = false;
+[[maybe_unused]] thread_local bool t_dispatch_on = false;
 thread_local bool t_watching = false;  // enable() succeeded on this thread (and no disable() since)
-struct sigaction g_previous{};  // a SIGSYS handler the program had (seccomp users)
+[[maybe_unused]] struct sigaction g_previous{};  // a SIGSYS handler the program had (seccomp users)
 
-#if defined(__x86_64__)
+#if PRUN_SYSCALL_DISPATCH
 long dispatch(int on) noexcept {
   if (!on) return quiet_syscall(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
   const auto start = reinterpret_cast<unsigned long>(&prun_quiet_syscall6);
@@ -102,7 +110,7 @@ void on_sigsys(int sig, siginfo_t* info, void* context) {
 }
 #endif
 
-bool debugger_attached() noexcept {
+[[maybe_unused]] bool debugger_attached() noexcept {
   // A debugger would stop at every SIGSYS: leave the process alone then.
   int fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
@@ -141,7 +149,7 @@ bool quiet_write_all(int fd, const void* data, unsigned long size) noexcept {
 }
 
 bool SyscallWatch::enable(bool unless_traced) noexcept {
-#if defined(__x86_64__)
+#if PRUN_SYSCALL_DISPATCH
   if (g_state.load() < 0) return false;
   if (unless_traced && debugger_attached()) return false;
   struct sigaction current{};
@@ -177,7 +185,7 @@ bool SyscallWatch::enabled() noexcept { return t_watching; }
 
 void SyscallWatch::disable() noexcept {
   t_watching = false;
-#if defined(__x86_64__)
+#if PRUN_SYSCALL_DISPATCH
   g_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
   if (t_dispatch_on) dispatch(0);
   t_dispatch_on = false;
@@ -185,7 +193,7 @@ void SyscallWatch::disable() noexcept {
 }
 
 void SyscallWatch::arm() noexcept {
-#if defined(__x86_64__)
+#if PRUN_SYSCALL_DISPATCH
   if (!t_watching) return;
   if (!t_dispatch_on) {  // the last task's first system call switched it off
     if (dispatch(1) != 0) return;
