@@ -35,6 +35,15 @@ struct HandlerRegistry {
     if (h->prev_) h->prev_->next_ = h->next_; else head() = h->next_;
     if (h->next_) h->next_->prev_ = h->prev_;
   }
+  static void flush_all() {
+    std::vector<std::shared_ptr<Handler>> live;
+    {
+      std::lock_guard lock(mutex());
+      for (Handler* h = head(); h; h = h->next_)
+        if (auto p = h->weak_from_this().lock()) live.push_back(std::move(p));
+    }
+    for (auto& h : live) h->flush();
+  }
   static void after_fork_in_child() {
     mutex().reinit_after_fork();
     for (Handler* h = head(); h; h = h->next_) {
@@ -43,6 +52,8 @@ struct HandlerRegistry {
     }
   }
 };
+
+void flush_all_handlers() { HandlerRegistry::flush_all(); }
 
 namespace detail {
 void registry_lock() noexcept { HandlerRegistry::mutex().lock(); }

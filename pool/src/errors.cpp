@@ -9,9 +9,14 @@ namespace prun::pool {
 
 namespace {
 std::string describe(std::size_t index, const std::string& tag, int pid, const std::string& process_name,
-                     const std::string& what_happened, const std::vector<std::string>& last_lines) {
-  std::string text = fmt::format("task {} (tag '{}') in process {} ({}): {}", index, tag, pid,
-                                 process_name, what_happened);
+                     const std::string& what_happened, const std::vector<std::string>& last_lines,
+                     std::uint32_t attempt, const std::vector<std::string>& earlier) {
+  std::string text =
+      fmt::format("task {} (tag '{}') in process {} ({}): {}", index, tag, pid, process_name, what_happened);
+  if (attempt > 1) {
+    text += fmt::format("\nattempt {}; earlier:", attempt);
+    for (const std::string& e : earlier) text += "\n  " + e;
+  }
   if (last_lines.empty()) {
     text += "\n(the task logged nothing)";
   } else {
@@ -20,35 +25,52 @@ std::string describe(std::size_t index, const std::string& tag, int pid, const s
   }
   return text;
 }
-}  // namespace
 
-TaskError::TaskError(std::size_t index, std::string tag, int pid, std::string process_name, std::string type,
-                     std::string message, std::vector<std::string> last_lines)
-    // Copies, not moves: the argument that formats the text reads them too, in any order.
-    : TaskError(describe(index, tag, pid, process_name, type + ": " + message, last_lines), index, tag, pid,
-                process_name, type, message, last_lines) {}
-
-TaskError::TaskError(std::string what, std::size_t index, std::string tag, int pid, std::string process_name,
-                     std::string type, std::string message, std::vector<std::string> last_lines)
-    : std::runtime_error(what), index_(index), tag_(std::move(tag)), pid_(pid),
-      process_name_(std::move(process_name)), type_(std::move(type)), message_(std::move(message)),
-      last_lines_(std::move(last_lines)) {}
-
-namespace {
 std::string crash_message(int signal, int exit_status, const std::string& meaning) {
   if (signal > 0) return "worker killed by signal " + signal_name(signal);
   std::string text = fmt::format("worker exited with status {} while running the task", exit_status);
   if (!meaning.empty()) text += " (" + meaning + "; the task may also have called exit(" + std::to_string(exit_status) + "))";
   return text;
 }
+
+std::string timeout_message(double elapsed, double timeout) {
+  return fmt::format("timed out after {:.3f} s (its limit: {:.3f} s)", elapsed, timeout);
+}
 }  // namespace
 
+TaskError::TaskError(std::size_t index, std::string tag, int pid, std::string process_name, std::string type,
+                     std::string message, std::vector<std::string> last_lines, std::uint32_t attempt,
+                     std::vector<std::string> earlier_attempts)
+    // Copies, not moves: the argument that formats the text reads them too, in any order.
+    : TaskError(type + ": " + message, index, tag, pid, process_name, type, message, last_lines, attempt,
+                earlier_attempts, 0) {}
+
+TaskError::TaskError(std::string what_happened, std::size_t index, std::string tag, int pid, std::string process_name,
+                     std::string type, std::string message, std::vector<std::string> last_lines,
+                     std::uint32_t attempt, std::vector<std::string> earlier_attempts, int)
+    : std::runtime_error(describe(index, tag, pid, process_name, what_happened, last_lines, attempt, earlier_attempts)),
+      index_(index), tag_(std::move(tag)), pid_(pid), process_name_(std::move(process_name)), type_(std::move(type)),
+      message_(std::move(message)), last_lines_(std::move(last_lines)), attempt_(attempt),
+      earlier_(std::move(earlier_attempts)) {}
+
 WorkerCrashed::WorkerCrashed(std::size_t index, std::string tag, int pid, std::string process_name, int signal,
-                             int exit_status, std::vector<std::string> last_lines, std::string meaning)
-    : TaskError(describe(index, tag, pid, process_name, crash_message(signal, exit_status, meaning), last_lines),
-                index, tag, pid, process_name, signal > 0 ? "signal" : "exit",
-                crash_message(signal, exit_status, meaning), last_lines),
+                             int exit_status, std::vector<std::string> last_lines, std::string meaning,
+                             std::uint32_t attempt, std::vector<std::string> earlier_attempts)
+    : TaskError(crash_message(signal, exit_status, meaning), index, tag, pid, process_name,
+                signal > 0 ? "signal" : "exit", crash_message(signal, exit_status, meaning), last_lines, attempt,
+                earlier_attempts, 0),
       signal_(signal), exit_status_(exit_status) {}
+
+TaskTimeout::TaskTimeout(std::size_t index, std::string tag, int pid, std::string process_name, double elapsed_s,
+                         double timeout_s, std::vector<std::string> last_lines, std::uint32_t attempt,
+                         std::vector<std::string> earlier_attempts)
+    : TaskError(timeout_message(elapsed_s, timeout_s), index, tag, pid, process_name, "timeout",
+                timeout_message(elapsed_s, timeout_s), last_lines, attempt, earlier_attempts, 0),
+      elapsed_(elapsed_s), timeout_(timeout_s) {}
+
+Cancelled::Cancelled(std::size_t finished, std::size_t total)
+    : std::runtime_error(fmt::format("prun: the run was cancelled ({} of {} tasks had finished)", finished, total)),
+      finished_(finished), total_(total) {}
 
 WorkerStartError::WorkerStartError(std::string program, std::string cause)
     : std::runtime_error(program == "(fork)" ? "prun: cannot fork a worker: " + cause

@@ -6,6 +6,7 @@
 #include "core/prefix.hpp"
 #include "local/launcher.hpp"
 #include "local/worker_set.hpp"
+#include "run/prepared.hpp"
 #include "scope/parent_streams.hpp"
 #include "scope/task_scope.hpp"
 
@@ -70,45 +71,52 @@ struct Pool::Impl {
     workers = std::make_unique<local::WorkerSet>(n, std::move(launcher), config);
   }
 
-  void run(const Options& options, const TaskTable& table) {
-    if (table.size == 0) return;
+  std::unique_ptr<detail::PreparedRun> prepare(const Options& options, const TaskTable& table, std::size_t window,
+                                               const CancelToken& token) {
     core::check_prefix(options.prefix);
+    auto p = std::make_unique<detail::PreparedRun>();
     // Everything that could refuse a task does so before any worker starts.
     if (!table.remote) throw std::invalid_argument("prun: these tasks cannot be sent by name");
-    std::vector<RemoteTask> remote;
-    remote.reserve(table.size);
-    for (std::size_t i = 0; i < table.size; ++i) remote.push_back(table.remote(i));
+    p->remote.reserve(table.size);
+    for (std::size_t i = 0; i < table.size; ++i) p->remote.push_back(table.remote(i));
     protocol::RunConfig run;
     run.prefix = options.prefix;
     run.level = options.log_level.value_or(scope::parent_root_level());
     run.capture = options.capture_output;
     run.configure_task = detail::registered_name<void (*)(const TaskContext&)>(options.configure_task, "configure_task hook");
+    run.stop_on_error = options.on_error == ErrorPolicy::fail_fast;
     std::string frame;
     run.encode(frame);
-
-    struct EndRun {
-      local::WorkerSet& w;
-      ~EndRun() { w.end_run(); }
-    } end_run{*workers};
     const int active = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(n), table.size));
-    std::vector<core::Link*> links = workers->prepare(active, frame, run.prefix, scope::parent_root_level());
-    core::DriverConfig config;
-    config.remote = &remote;
-    config.max_tasks_per_worker = opts.max_tasks_per_child;
-    config.capture = options.capture_output;
+    p->workers = workers.get();
+    p->links = workers->prepare(active, frame, run.prefix, scope::parent_root_level());
+    p->config.remote = &p->remote;
+    p->config.max_tasks_per_worker = opts.max_tasks_per_child;
+    p->config.capture = options.capture_output;
+    p->config.window = window;
+    p->config.backend = opts.backend == Backend::spawn ? "spawn" : "fork";
+    p->config.cancel = token;
     scope::flush_standard_streams();
-    core::Driver driver(options, table, std::move(links), workers.get(), std::move(config));
-    driver.start();
-    driver.run();
+    return p;
   }
 };
+
+namespace detail {
+struct PoolAccess {
+  static Pool::Impl& of(Pool& pool) { return *pool.impl_; }
+};
+
+std::unique_ptr<PreparedRun> prepare(Pool& pool, const Options& options, const TaskTable& table, std::size_t window,
+                                     const CancelToken& token) {
+  return PoolAccess::of(pool).prepare(options, table, window, token);
+}
+}  // namespace detail
 
 Pool::Pool(PoolOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Pool::~Pool() = default;
 const PoolOptions& Pool::options() const noexcept { return impl_->opts; }
 int Pool::size() const noexcept { return impl_->n; }
 std::vector<int> Pool::worker_pids() const { return impl_->workers->pids(); }
-void Pool::run(const Options& options, const TaskTable& table) { impl_->run(options, table); }
 void Pool::shutdown() { impl_->workers->stop_all(); }
 
 }  // namespace prun::pool

@@ -85,13 +85,13 @@ TEST_CASE("a lost worker is charged with its first unfinished task below the lim
   s.next(0);  // 0-9
   s.next(0);  // 10-19
   for (std::size_t i = 0; i < 4; ++i) s.finished(0, i);
-  CHECK(s.lost(0) == 4u);
+  CHECK(s.lost(0, std::nullopt, true) == 4u);
   CHECK(!s.busy(0));
   Scheduler t(100, 1, {.batch_size = 10});
   t.next(0);
   for (std::size_t i = 0; i < 10; ++i) t.finished(0, i);
   t.fail(50);
-  CHECK(t.lost(0) == std::nullopt);  // everything it had was done
+  CHECK(t.lost(0, std::nullopt, true) == std::nullopt);  // everything it had was done
 }
 
 TEST_CASE("started and finished tell which task a worker runs") {
@@ -104,4 +104,58 @@ TEST_CASE("started and finished tell which task a worker runs") {
   CHECK(!s.running(0));
   CHECK(s.n_done() == 1);
   CHECK(s.is_done(0));
+}
+
+TEST_CASE("a lost worker's unstarted tasks run again elsewhere - alone and with their attempt") {
+  Scheduler s(100, 2, {.batch_size = 10, .fail_fast = false});
+  REQUIRE(s.next(0) == Batch{0, 10, 1});
+  for (std::size_t i = 0; i < 3; ++i) s.finished(0, i);
+  CHECK(s.lost(0, 3u, false) == 3u);  // it died in task 3
+  // 4-9 were never started: handed out again, one at a time, as attempt 1.
+  for (std::size_t i = 4; i < 10; ++i) {
+    CHECK(s.next(1) == Batch{i, i + 1, 1});
+    s.batch_done(1);
+  }
+  // Task 3 itself runs again only if the driver says so (a retry), as attempt 2.
+  s.retry(3, 2);
+  CHECK(s.next(1) == Batch{3, 4, 2});
+  CHECK(s.attempt(3) == 2);
+}
+
+TEST_CASE("collect: a failure lowers no limit") {
+  Scheduler s(10, 1, {.batch_size = 5, .fail_fast = false});
+  s.next(0);
+  CHECK(s.fail(2));
+  CHECK(s.stop_before() == SIZE_MAX);
+  CHECK(s.work_left());
+}
+
+TEST_CASE("the window keeps fresh tasks from running far ahead of the consumer") {
+  Scheduler s(100, 1, {.batch_size = 10, .window = 25});
+  CHECK(s.next(0) == Batch{0, 10, 1});
+  CHECK(s.next(0) == Batch{10, 20, 1});
+  s.batch_done(0);
+  CHECK(s.next(0) == Batch{20, 25, 1});  // cut at the window
+  s.batch_done(0);
+  s.batch_done(0);
+  CHECK(!s.next(0));
+  CHECK(s.held_by_window());
+  CHECK(!s.settled());  // the rest waits for the consumer
+  s.consumed(10);
+  CHECK(s.next(0) == Batch{25, 35, 1});
+}
+
+TEST_CASE("cancel hands out nothing more and settles once what was sent is done") {
+  Scheduler s(100, 2, {.batch_size = 10});
+  s.next(0);
+  s.next(1);
+  s.retry(50, 2);
+  s.cancel();
+  CHECK(s.cancelled());
+  CHECK(!s.work_left());
+  CHECK(!s.next(0));
+  CHECK(!s.settled());
+  s.batch_done(0);
+  s.batch_done(1);
+  CHECK(s.settled());
 }

@@ -1,9 +1,9 @@
 #pragma once
 // One run: hands out batches as the scheduler decides, turns every link's events into records
-// for the parent's handlers, whole prefixed output lines and stored results, replaces workers
-// that leave, and decides the run's outcome. One Boost.Asio event loop, on the calling thread.
-// Steppable: step() advances the run by one turn of the loop, so a caller can interleave its
-// own work (and observe the run) between turns.
+// for the parent's handlers, whole prefixed output lines and stored results, enforces
+// timeouts, retries, cancellation and the error policy, replaces workers that leave, tells an
+// observer, and decides the run's outcome. One Boost.Asio event loop, on the thread that
+// steps it. Steppable: step() advances the run by one turn of the loop.
 
 #include "link.hpp"
 #include "scheduler.hpp"
@@ -12,12 +12,14 @@
 #include <prun/pool/task_table.hpp>
 
 #include <exception>
+#include <optional>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 namespace prun::pool::core {
 
-/// Where workers come from when one must be replaced mid-run (recycled, crashed, killed).
+/// Where workers come from when one must be replaced mid-run (recycled, crashed, timed out).
 class WorkerSource {
  public:
   /// A fresh worker in `slot`, ready for the run's tasks. Throws WorkerStartError and friends.
@@ -35,6 +37,11 @@ struct DriverConfig {
   /// Output of a run without capture still comes through the parent (pool workers): it then
   /// passes unchanged.
   bool capture = true;
+  /// Results that may wait for the consumer before dispatch pauses (0: no limit).
+  std::size_t window = 0;
+  std::string_view backend = "fork";
+  /// The run's own token (cancel(), signals); one is made if not given.
+  std::optional<CancelToken> cancel;
 };
 
 class Driver {
@@ -52,10 +59,14 @@ class Driver {
   /// Steps until the run is over, then throws the run's error if it has one.
   void run();
   bool finished() const noexcept;
-  /// The run's error (TaskError, WorkerCrashed, WorkerStartError...), if any.
+  /// The run's error (fail-fast's TaskError, Cancelled, WorkerStartError...), if any.
   std::exception_ptr error() const noexcept;
-  /// Every link that took part, replaced ones included (their owner keeps them alive).
-  const std::vector<Link*>& links() const noexcept;
+  /// Cancels the run. Thread-safe and async-signal-safe.
+  void cancel() noexcept;
+  /// The consumer took `n` results in all. Thread-safe.
+  void consumed(std::size_t n);
+  /// Wakes a step() that waits, from another thread.
+  void wake();
 
  private:
   class Impl;

@@ -31,6 +31,7 @@ void RunConfig::encode(std::string& out) const {
   w.pod(level);
   w.pod(static_cast<std::uint8_t>(capture));
   w.str(configure_task);
+  w.pod(static_cast<std::uint8_t>(stop_on_error));
   w.end(at);
 }
 
@@ -41,6 +42,7 @@ RunConfig RunConfig::decode(std::string_view payload) {
   c.level = r.pod<std::int32_t>();
   c.capture = r.pod<std::uint8_t>() != 0;
   c.configure_task = std::string(r.str());
+  c.stop_on_error = r.pod<std::uint8_t>() != 0;
   return c;
 }
 
@@ -49,6 +51,7 @@ void Batch::encode(std::string& out) const {
   const std::size_t at = w.begin(Kind::batch);
   w.pod(begin);
   w.pod(end);
+  w.pod(attempt);
   w.pod(static_cast<std::uint8_t>(!named.empty()));
   for (const NamedTask& t : named) {
     w.str(t.tag);
@@ -63,6 +66,7 @@ Batch Batch::decode(std::string_view payload) {
   Batch b;
   b.begin = r.pod<std::uint64_t>();
   b.end = r.pod<std::uint64_t>();
+  b.attempt = r.pod<std::uint32_t>();
   if (b.end < b.begin) throw ProtocolError("prun: a batch ends before it begins");
   if (r.pod<std::uint8_t>() != 0) {
     b.named.reserve(b.end - b.begin);

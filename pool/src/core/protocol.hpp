@@ -154,6 +154,7 @@ struct RunConfig {
   std::int32_t level = 0;
   bool capture = true;
   std::string configure_task;  ///< registered name of the hook ("" = none)
+  bool stop_on_error = true;   ///< a batch stops at its first failing task (fail-fast)
   void encode(std::string& out) const;
   static RunConfig decode(std::string_view payload);
 };
@@ -166,6 +167,7 @@ struct NamedTask {
 /// Tasks [begin, end). By index (the worker inherited the task table), or by name.
 struct Batch {
   std::uint64_t begin = 0, end = 0;
+  std::uint32_t attempt = 1;     ///< of every task in it
   std::vector<NamedTask> named;  ///< empty: by index; else one per task, in order
   void encode(std::string& out) const;
   /// The views of `named` point into `payload`.

@@ -5,15 +5,45 @@
 namespace prun::pool::core {
 
 Scheduler::Scheduler(std::size_t n_tasks, int n_workers, Options options)
-    : options_(options), workers_(static_cast<std::size_t>(std::max(1, n_workers))), done_(n_tasks, 0) {}
+    : options_(options), workers_(static_cast<std::size_t>(std::max(1, n_workers))), done_(n_tasks, 0),
+      attempts_(n_tasks, 0) {}
 
-std::size_t Scheduler::end() const noexcept { return std::min(stop_before_, done_.size()); }
+std::size_t Scheduler::end() const noexcept { return cancelled_ ? next_ : std::min(stop_before_, done_.size()); }
 
-bool Scheduler::work_left() const noexcept { return next_ < end(); }
+std::size_t Scheduler::fresh_limit() const noexcept {
+  if (options_.window == 0) return end();
+  return std::min(end(), consumed_ + options_.window);
+}
+
+bool Scheduler::work_left() const noexcept {
+  if (cancelled_) return false;
+  if (next_ < end()) return true;
+  return std::any_of(again_.begin(), again_.end(), [&](const auto& t) { return t.first < stop_before_; });
+}
+
+bool Scheduler::held_by_window() const noexcept { return !cancelled_ && next_ < end() && next_ >= fresh_limit(); }
 
 std::optional<Batch> Scheduler::next(int w) {
   Worker& wk = workers_[static_cast<std::size_t>(w)];
-  if (wk.retired || wk.lost || !work_left()) return std::nullopt;
+  if (wk.retired || wk.lost || cancelled_) return std::nullopt;
+  std::size_t quota = SIZE_MAX;
+  if (options_.max_tasks_per_worker != 0) {
+    quota = options_.max_tasks_per_worker - std::min(options_.max_tasks_per_worker, wk.taken);
+    if (quota == 0) return std::nullopt;
+  }
+  // Tasks to run again first, alone: each with its own attempt number.
+  while (!again_.empty() && again_.front().first >= stop_before_) again_.pop_front();
+  if (!again_.empty() && wk.outstanding.size() < 2) {
+    auto [task, attempt] = again_.front();
+    again_.pop_front();
+    Batch b{task, task + 1, attempt};
+    attempts_[task] = attempt;
+    ++wk.taken;
+    wk.outstanding.push_back(b);
+    return b;
+  }
+  const std::size_t limit = fresh_limit();
+  if (next_ >= limit) return std::nullopt;
   const std::size_t left = end() - next_;
   // Two batches in flight keep a worker busy while the parent reads; near the end, one, so
   // that the last tasks spread over every worker.
@@ -21,12 +51,9 @@ std::optional<Batch> Scheduler::next(int w) {
   if (wk.outstanding.size() >= in_flight) return std::nullopt;
   std::size_t size = options_.batch_size;
   if (size == 0) size = std::clamp<std::size_t>(left / (4 * workers_.size()), 1, 8192);
-  if (options_.max_tasks_per_worker != 0) {
-    const std::size_t quota = options_.max_tasks_per_worker - std::min(options_.max_tasks_per_worker, wk.taken);
-    size = std::min(size, quota);
-    if (size == 0) return std::nullopt;
-  }
-  Batch b{next_, std::min(end(), next_ + size)};
+  size = std::min(size, quota);
+  Batch b{next_, std::min(limit, next_ + size), 1};
+  for (std::size_t i = b.begin; i < b.end; ++i) attempts_[i] = 1;
   next_ = b.end;
   wk.taken += b.size();
   wk.outstanding.push_back(b);
@@ -39,14 +66,20 @@ void Scheduler::renew(int w) { workers_[static_cast<std::size_t>(w)] = Worker{};
 
 void Scheduler::started(int w, std::size_t task) { workers_[static_cast<std::size_t>(w)].running = task; }
 
-void Scheduler::finished(int w, std::size_t task) {
-  Worker& wk = workers_[static_cast<std::size_t>(w)];
-  if (wk.running == task) wk.running.reset();
+void Scheduler::settle(std::size_t task) {
   if (task < done_.size() && !done_[task]) {
     done_[task] = 1;
     ++n_done_;
   }
 }
+
+void Scheduler::finished(int w, std::size_t task) {
+  Worker& wk = workers_[static_cast<std::size_t>(w)];
+  if (wk.running == task) wk.running.reset();
+  settle(task);
+}
+
+void Scheduler::give_up(std::size_t task) { settle(task); }
 
 void Scheduler::batch_done(int w) {
   Worker& wk = workers_[static_cast<std::size_t>(w)];
@@ -54,13 +87,19 @@ void Scheduler::batch_done(int w) {
   wk.running.reset();
 }
 
-std::optional<std::size_t> Scheduler::lost(int w) {
+std::optional<std::size_t> Scheduler::lost(int w, std::optional<std::size_t> running, bool guess) {
   Worker& wk = workers_[static_cast<std::size_t>(w)];
   wk.lost = true;
-  std::optional<std::size_t> culprit;
+  std::optional<std::size_t> culprit = running;
   for (const Batch& b : wk.outstanding)
-    for (std::size_t i = b.begin; i < b.end && !culprit; ++i)
-      if (!done_[i] && i < stop_before_) culprit = i;
+    for (std::size_t i = b.begin; i < b.end; ++i) {
+      if (done_[i] || i >= stop_before_) continue;
+      if (!culprit && guess) {
+        culprit = i;
+      } else if ((!culprit || i != *culprit) && !cancelled_) {
+        again_.emplace_back(i, b.attempt);  // never started: the same attempt, elsewhere
+      }
+    }
   wk.outstanding.clear();
   wk.running.reset();
   return culprit;
@@ -68,11 +107,24 @@ std::optional<std::size_t> Scheduler::lost(int w) {
 
 void Scheduler::retire(int w) { workers_[static_cast<std::size_t>(w)].retired = true; }
 
+void Scheduler::retry(std::size_t task, std::uint32_t attempt) { again_.emplace_back(task, attempt); }
+
 bool Scheduler::fail(std::size_t index) {
-  stop_before_ = std::min(stop_before_, index);
+  if (options_.fail_fast) stop_before_ = std::min(stop_before_, index);
   if (failed_ && *failed_ <= index) return false;
   failed_ = index;
   return true;
+}
+
+void Scheduler::cancel() {
+  cancelled_ = true;
+  again_.clear();
+}
+
+void Scheduler::grow(std::size_t n_tasks) {
+  if (n_tasks <= done_.size()) return;
+  done_.resize(n_tasks, 0);
+  attempts_.resize(n_tasks, 0);
 }
 
 std::optional<std::size_t> Scheduler::running(int w) const { return workers_[static_cast<std::size_t>(w)].running; }
@@ -83,8 +135,8 @@ bool Scheduler::busy(int w) const {
 }
 
 bool Scheduler::settled() const {
-  if (work_left() && std::any_of(workers_.begin(), workers_.end(), [](const Worker& w) { return !w.lost; }))
-    return false;
+  const bool any_live = std::any_of(workers_.begin(), workers_.end(), [](const Worker& w) { return !w.lost; });
+  if (work_left() && any_live) return false;
   return std::none_of(workers_.begin(), workers_.end(), [](const Worker& w) { return !w.lost && !w.outstanding.empty(); });
 }
 

@@ -78,6 +78,7 @@ class Worker {
 
     if (role_.table) {  // forked for this run: it has the run already
       run_options_ = *role_.options;
+      stop_on_error_ = run_options_.on_error == ErrorPolicy::fail_fast;
       runner_.emplace(run_options_, *role_.table, delivery_, role_.level, io_.slot + 1);
     } else {
       table_.tag = [this](std::size_t i) { return std::string(named_.at(i - base_).tag); };
@@ -98,6 +99,7 @@ class Worker {
           run_options_.prefix = c.prefix;
           run_options_.capture_output = c.capture;
           run_options_.configure_task = nullptr;
+          stop_on_error_ = c.stop_on_error;
           if (!c.configure_task.empty())
             run_options_.configure_task = registered_as<void (*)(const TaskContext&)>(c.configure_task, "configure_task hook");
           runner_.emplace(run_options_, table_, delivery_, c.level, io_.slot + 1);
@@ -113,7 +115,7 @@ class Worker {
           taken += batch_.end - batch_.begin;
           const bool last = setup.max_tasks != 0 && taken >= setup.max_tasks;
           if (last) protocol::Writer(out_).empty(Kind::recycle);  // told first, so no more come
-          run_batch(batch_.begin, batch_.end);
+          run_batch(batch_.begin, batch_.end, batch_.attempt);
           if (last) leave(ExitCode::ok);
           break;
         }
@@ -143,6 +145,9 @@ class Worker {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != io_.parent_pid) ::_exit(static_cast<int>(ExitCode::parent_gone));  // died before the prctl
     ::setpgid(0, 0);
+    // SIGTERM and SIGINT are how the parent stops a worker: never the program's own handlers
+    // (a forked worker inherited them), which have no business running here.
+    for (int sig : {SIGTERM, SIGINT}) ::signal(sig, SIG_DFL);
     // Line-buffered: printed lines reach the parent even if the task crashes afterwards.
     std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
     logging::set_process_name("Worker-" + std::to_string(io_.slot + 1));
@@ -245,7 +250,7 @@ class Worker {
   }
 
   // Runs tasks [begin, end) unless the parent lowered the stop limit; stops at the first failure.
-  void run_batch(std::uint64_t begin, std::uint64_t end) {
+  void run_batch(std::uint64_t begin, std::uint64_t end, std::uint32_t attempt) {
     const bool capture = io_.out_read >= 0;
     for (std::uint64_t i = begin; i < end; ++i) {
       const auto index = static_cast<std::int64_t>(i);
@@ -268,7 +273,7 @@ class Worker {
       }
       const std::size_t frame = protocol::Finished::begin(out_, i);
       SyscallWatch::arm();
-      scope::Outcome outcome = runner_->run(i, out_);  // the task, then stdio flushed
+      scope::Outcome outcome = runner_->run(i, out_, attempt);  // the task, then stdio flushed
       SyscallWatch::disarm();
       const bool touched = SyscallWatch::noticed();
       if (touched) {
@@ -284,7 +289,7 @@ class Worker {
         protocol::Finished::end_ok(out_, frame, t1, peak_rss_kib_);
       } else {
         protocol::Finished::end_error(out_, frame, t1, peak_rss_kib_, {outcome.type, outcome.message});
-        break;
+        if (stop_on_error_) break;
       }
       if (out_.size() >= 64 * 1024) publish_progress(t1);
     }
@@ -299,6 +304,7 @@ class Worker {
   SlotState& slot_;
   std::shared_ptr<RingDelivery> delivery_;
   bool watched_ = false;
+  bool stop_on_error_ = true;
   isolation::ProcessState baseline_;
   Options run_options_;
   TaskTable table_;

@@ -96,9 +96,10 @@ TaskRunner::TaskRunner(const Options& options, const TaskTable& table, std::shar
   context_.process_name = std::string(logging::process_name());
 }
 
-Outcome TaskRunner::run(std::size_t i, std::string& out) {
+Outcome TaskRunner::run(std::size_t i, std::string& out, std::uint32_t attempt) {
   Outcome outcome;
   context_.index = i;
+  context_.attempt = attempt;
   context_.tag = table_.tag(i);
   if (!has_installed_ || logging::configuration_generation() != installed_) {
     logging::reset_to_pristine();

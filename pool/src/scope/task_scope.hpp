@@ -51,8 +51,9 @@ class TaskRunner {
  public:
   TaskRunner(const Options& options, const TaskTable& table, std::shared_ptr<Delivery> delivery, int level,
              int worker_slot);
-  /// Runs task i; its encoded result is appended to `out`. Task failures are returned.
-  Outcome run(std::size_t i, std::string& out);
+  /// Runs task i (its `attempt`-th run); its encoded result is appended to `out`. Task
+  /// failures are returned.
+  Outcome run(std::size_t i, std::string& out, std::uint32_t attempt = 1);
   Delivery& delivery() noexcept { return *delivery_; }
 
  private:

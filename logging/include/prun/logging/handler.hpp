@@ -81,6 +81,10 @@ class Handler : public Filterer, public std::enable_shared_from_this<Handler> {
 
 using HandlerPtr = std::shared_ptr<Handler>;
 
+/// Flushes every handler that exists (Python's logging.shutdown() without the closing), e.g.
+/// before a process ends on a signal. Thread-safe.
+void flush_all_handlers();
+
 /// Defers the write-out of buffering handlers (stream and file handlers) on this thread until
 /// the scope ends, so that a burst of records costs one write() instead of one each. Records
 /// are never reordered; a handler whose buffer passes 64 KiB writes out at once. Nestable.

@@ -13,6 +13,10 @@
 
 namespace prun::pool {
 
+namespace detail {
+struct PoolAccess;
+}
+
 /// Call first thing in main(). In a process prun spawned as a worker it becomes that worker
 /// and never returns; anywhere else it returns at once. Backend::spawn refuses to run in a
 /// program that did not call it (the worker would run your main() instead).
@@ -62,11 +66,15 @@ class Pool {
   /// Runs a table of tasks on the pool's workers (prun::Parallel(pool) calls this). Every task
   /// must be a registered function. options.n_jobs and options.backend are the pool's.
   void run(const Options& options, const TaskTable& table);
+  /// The same without waiting (prun::Parallel(pool).submit() calls this). The pool must not run
+  /// anything else while the handle lives.
+  std::unique_ptr<RunHandle> start(const Options& options, const TaskTable& table);
 
   /// Stops every worker now; the next run starts new ones.
   void shutdown();
 
  private:
+  friend struct detail::PoolAccess;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

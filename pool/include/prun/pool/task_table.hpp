@@ -5,8 +5,12 @@
 #include <prun/pool/errors.hpp>
 #include <prun/pool/options.hpp>
 
+#include <chrono>
 #include <cstddef>
+#include <exception>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,12 +34,39 @@ struct TaskTable {
   /// Task i as a call by name; throws std::invalid_argument saying why it cannot be one.
   /// Needed by Backend::spawn and by Pools; may be empty otherwise.
   std::function<RemoteTask(std::size_t)> remote;
+  /// Task i's own timeout, when it has one (Task::with_timeout). May be empty.
+  std::function<std::optional<std::chrono::milliseconds>(std::size_t)> timeout;
+  /// In the calling process: task i failed for good with `error` (a TaskError, WorkerCrashed,
+  /// TaskTimeout or Cancelled). Called under either policy (fail_fast: for the failure that
+  /// stops the run). May be empty.
+  std::function<void(std::size_t, std::exception_ptr)> fail;
 };
 
 /// Runs every task of `table`, each in its logging scope, and stores every result. Blocks.
-/// Throws TaskError (or WorkerCrashed) for the failing task with the lowest index, after all
-/// records and output of the run have been emitted and every worker has been reaped.
-/// Not thread-safe: one run at a time per calling thread.
+/// fail_fast: throws TaskError (WorkerCrashed, TaskTimeout) for the failing task with the
+/// lowest index, after all records and output of the run have been emitted and every worker
+/// has been reaped. collect: every failure goes to table.fail, nothing is thrown for them.
+/// Throws Cancelled when cancelled. Runs from several threads at once are fine.
 void run(const Options& options, const TaskTable& table);
+
+/// A run started by start(): it goes on in a thread of its own (in the consumer's thread for
+/// n_jobs = 1, one task per advance()). Destroying it cancels what is left and waits for it.
+class RunHandle {
+ public:
+  virtual ~RunHandle() = default;
+  /// n_jobs = 1: runs the next task (false once none is left). Otherwise: waits until
+  /// something happened (a result stored, the run over); false once the run is over.
+  virtual bool advance() = 0;
+  /// The consumer took `n` results in all: more tasks may be handed out.
+  virtual void consumed(std::size_t n) = 0;
+  virtual void cancel() noexcept = 0;
+  virtual bool finished() const = 0;
+  /// Once finished: the run's error (fail_fast's TaskError, Cancelled...), if any.
+  virtual std::exception_ptr error() const = 0;
+};
+
+/// Starts a run without waiting for it. table.store and table.fail are then called from the
+/// run's thread: they must be thread-safe against the consumer. The table must outlive the handle.
+std::unique_ptr<RunHandle> start(const Options& options, const TaskTable& table);
 
 }  // namespace prun::pool

@@ -7,6 +7,8 @@
 #include <prun/pool/pool.hpp>
 #include <prun/pool/registry.hpp>
 #include <prun/runner/codec.hpp>
+#include <prun/runner/outcome.hpp>
+#include <prun/runner/run.hpp>
 #include <prun/runner/task.hpp>
 
 #include <optional>
@@ -45,8 +47,8 @@ class Parallel {
   const Options& options() const noexcept { return options_; }
 
   /// Runs every task of `tasks` (any input range of Task<R>). Blocks. Returns
-  /// std::vector<R> (nothing for R = void). Throws TaskError or WorkerCrashed for the failing
-  /// task with the lowest index; tasks after it are not started.
+  /// std::vector<R> (nothing for R = void). Throws TaskError (WorkerCrashed, TaskTimeout) for
+  /// the failing task with the lowest index; with fail_fast, tasks after it are not started.
   template <std::ranges::input_range Tasks>
   auto operator()(Tasks&& tasks) const {
     using TaskT = std::remove_cvref_t<std::ranges::range_value_t<Tasks>>;
@@ -58,41 +60,33 @@ class Parallel {
                   std::is_same_v<std::remove_cv_t<std::ranges::range_value_t<Tasks>>, TaskT>) {
       list = std::span<const TaskT>(std::ranges::data(tasks), std::ranges::size(tasks));
     } else {
-      if constexpr (std::ranges::sized_range<Tasks>) gathered.reserve(std::ranges::size(tasks));
-      for (auto&& t : tasks) gathered.push_back(std::forward<decltype(t)>(t));
+      gathered = gather<TaskT>(std::forward<Tasks>(tasks));
       list = gathered;
     }
-
     pool::TaskTable table;
-    table.size = list.size();
-    table.tag = [&list](std::size_t i) {
-      return list[i].tag() ? *list[i].tag() : std::to_string(i + 1);
-    };
-    const pool::RegisteredFunction* last = nullptr;  // runs of the same function are the rule
-    table.remote = [&list, &table, &last](std::size_t i) {
-      RemoteCall call = list[i].remote();
-      const std::string where = "task " + std::to_string(i) + " (tag '" + table.tag(i) + "')";
-      if (!call.address)
-        throw std::invalid_argument("prun: " + where + " cannot run in a spawned or pooled worker: " + call.why_not +
-                                    "; use Backend::fork, or a registered function (PRUN_REGISTER_TASK)");
-      const pool::RegisteredFunction* f =
-          last && last->address == call.address ? last : (last = pool::find_function(call.address));
-      if (!f)
-        throw std::invalid_argument("prun: " + where + " calls " + pool::describe_address(call.address) +
-                                    ", which is not registered: add PRUN_REGISTER_TASK(<function>) at namespace "
-                                    "scope, or use Backend::fork");
-      return pool::RemoteTask{f->name, std::move(call.args)};
-    };
+    const pool::RegisteredFunction* last = nullptr;
+    describe(list, table, last);
+    std::exception_ptr first_failure;  // collect: thrown once every task ran
+    std::size_t first_index = SIZE_MAX;
+    if (options_.on_error == pool::ErrorPolicy::collect)
+      table.fail = [&](std::size_t i, std::exception_ptr e) {
+        if (i < first_index) {
+          first_index = i;
+          first_failure = std::move(e);
+        }
+      };
     if constexpr (std::is_void_v<R>) {
       table.run = [&list](std::size_t i, std::string&) { list[i](); };
       table.store = [](std::size_t, std::string_view) {};
       execute(table);
+      if (first_failure) std::rethrow_exception(first_failure);
     } else {
       using V = std::decay_t<R>;
       std::vector<std::optional<V>> slots(list.size());
       table.run = [&list](std::size_t i, std::string& out) { runner::encode(out, list[i]()); };
       table.store = [&slots](std::size_t i, std::string_view bytes) { slots[i] = runner::decode<V>(bytes); };
       execute(table);
+      if (first_failure) std::rethrow_exception(first_failure);
       std::vector<V> results;
       results.reserve(slots.size());
       for (auto& s : slots) results.push_back(std::move(*s));
@@ -100,7 +94,83 @@ class Parallel {
     }
   }
 
+  /// Starts every task of `tasks` and returns at once: a Run to take results from as they
+  /// come (in input order or as completed), to cancel, or to wait for. Does not block (at
+  /// n_jobs = 1 each task runs when its result is asked for).
+  template <std::ranges::input_range Tasks>
+  auto submit(Tasks&& tasks) const {
+    using TaskT = std::remove_cvref_t<std::ranges::range_value_t<Tasks>>;
+    using R = typename detail::task_result<TaskT>::type;
+    using State = typename Run<R>::State;
+    using Value = typename Run<R>::Value;
+    auto state = std::make_unique<State>();
+    state->tasks = gather<TaskT>(std::forward<Tasks>(tasks));
+    state->options = options_;
+    State& st = *state;
+    const std::span<const TaskT> list = st.tasks;
+    auto last = std::make_shared<const pool::RegisteredFunction*>(nullptr);
+    describe(list, st.table, *last);
+    st.table.remote = [list, &table = st.table, last](std::size_t i) { return remote_of(list, table, *last, i); };
+    if constexpr (std::is_void_v<R>) {
+      st.table.run = [list](std::size_t i, std::string&) { list[i](); };
+      st.table.store = [&st](std::size_t i, std::string_view) { st.put(i, Outcome<void>()); };
+    } else {
+      st.table.run = [list](std::size_t i, std::string& out) { runner::encode(out, list[i]()); };
+      st.table.store = [&st](std::size_t i, std::string_view bytes) {
+        st.put(i, Outcome<Value>(runner::decode<Value>(bytes)));
+      };
+    }
+    st.table.fail = [&st](std::size_t i, std::exception_ptr e) { st.put(i, Outcome<Value>(std::move(e))); };
+    st.handle = pool_ ? pool_->start(st.options, st.table) : pool::start(st.options, st.table);
+    return Run<R>(std::move(state));
+  }
+
+  /// Runs every task (every one, whatever fails: ErrorPolicy::collect) and returns each
+  /// task's outcome, its value or its error, in input order. Blocks.
+  template <std::ranges::input_range Tasks>
+  auto outcomes(Tasks&& tasks) const {
+    Parallel collecting = *this;
+    collecting.options_.on_error = pool::ErrorPolicy::collect;
+    return collecting.submit(std::forward<Tasks>(tasks)).outcomes();
+  }
+
  private:
+  template <typename TaskT, typename Tasks>
+  static std::vector<TaskT> gather(Tasks&& tasks) {
+    std::vector<TaskT> out;
+    if constexpr (std::ranges::sized_range<Tasks>) out.reserve(std::ranges::size(tasks));
+    for (auto&& t : tasks) out.push_back(std::forward<decltype(t)>(t));
+    return out;
+  }
+
+  // The task as a call by name, or why it cannot be one.
+  template <typename TaskT>
+  static pool::RemoteTask remote_of(std::span<const TaskT> list, const pool::TaskTable& table,
+                                    const pool::RegisteredFunction*& last, std::size_t i) {
+    RemoteCall call = list[i].remote();
+    const std::string where = "task " + std::to_string(i) + " (tag '" + table.tag(i) + "')";
+    if (!call.address)
+      throw std::invalid_argument("prun: " + where + " cannot run in a spawned or pooled worker: " + call.why_not +
+                                  "; use Backend::fork, or a registered function (PRUN_REGISTER_TASK)");
+    const pool::RegisteredFunction* f =
+        last && last->address == call.address ? last : (last = pool::find_function(call.address));
+    if (!f)
+      throw std::invalid_argument("prun: " + where + " calls " + pool::describe_address(call.address) +
+                                  ", which is not registered: add PRUN_REGISTER_TASK(<function>) at namespace "
+                                  "scope, or use Backend::fork");
+    return pool::RemoteTask{f->name, std::move(call.args)};
+  }
+
+  // What the pool needs to know of `list` besides running and storing: size, tags, own
+  // timeouts, the call by name. `list` and `last` must outlive the table.
+  template <typename TaskT>
+  static void describe(std::span<const TaskT> list, pool::TaskTable& table, const pool::RegisteredFunction*& last) {
+    table.size = list.size();
+    table.tag = [list](std::size_t i) { return list[i].tag() ? *list[i].tag() : std::to_string(i + 1); };
+    table.timeout = [list](std::size_t i) { return list[i].timeout(); };
+    table.remote = [list, &table, &last](std::size_t i) { return remote_of(list, table, last, i); };
+  }
+
   void execute(const pool::TaskTable& table) const {
     if (pool_) pool_->run(options_, table);
     else pool::run(options_, table);
@@ -113,13 +183,19 @@ class Parallel {
 }  // namespace prun::runner
 
 namespace prun {
+using pool::Cancelled;
+using pool::CancelToken;
+using pool::ErrorPolicy;
 using pool::init;
 using pool::InitializerFailed;
 using pool::Pool;
 using pool::PoolOptions;
-using pool::WorkerStartError;
+using pool::RunObserver;
 using pool::TaskError;
+using pool::TaskStatus;
+using pool::TaskTimeout;
 using pool::WorkerCrashed;
+using pool::WorkerStartError;
 using runner::Backend;
 using runner::Options;
 using runner::Parallel;

@@ -5,6 +5,7 @@
 #include <prun/runner/codec.hpp>
 #include <prun/runner/registry.hpp>
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -53,6 +54,17 @@ class Task {
   }
   const std::optional<std::string>& tag() const noexcept { return tag_; }
 
+  /// Gives this task its own time limit (instead of Options::timeout).
+  Task& with_timeout(std::chrono::milliseconds limit) & {
+    timeout_ = limit;
+    return *this;
+  }
+  Task&& with_timeout(std::chrono::milliseconds limit) && {
+    timeout_ = limit;
+    return std::move(*this);
+  }
+  const std::optional<std::chrono::milliseconds>& timeout() const noexcept { return timeout_; }
+
   R operator()() const { return fn_(); }
 
   /// The task as a call by name (for Backend::spawn and Pools); `why_not` says what prevents it.
@@ -67,6 +79,7 @@ class Task {
   std::function<R()> fn_;
   Describe describe_ = nullptr;
   std::optional<std::string> tag_;
+  std::optional<std::chrono::milliseconds> timeout_;
 };
 
 namespace detail {
