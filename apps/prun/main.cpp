@@ -67,7 +67,8 @@ std::optional<Args> parse_args(int argc, char** argv, bool& help) {
       value = argv[++i];
     }
     if (arg == "--log-level") {
-      auto level = log::level_from_name(value);
+      auto level = parse_int(value);  // a number, or a name as Python's getLevelName takes it
+      if (!level) level = log::level_from_name(value);
       if (!level) {
         std::fprintf(stderr, "prun: --log-level must be a level name or number, got '%.*s'\n",
                      static_cast<int>(value.size()), value.data());

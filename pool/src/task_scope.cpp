@@ -147,7 +147,7 @@ Outcome TaskRunner::run(std::size_t i, std::string& out) {
   }
   delivery_->set_task(options_.prefix, context_.tag, i);
   delivery_->tail().clear();
-  logging::set_task(context_.tag, static_cast<std::int64_t>(i));
+  logging::set_task({context_.tag, static_cast<std::int64_t>(i), context_.worker, 1});
   try {
     if (options_.configure_task) options_.configure_task(context_);
     table_.run(i, out);

@@ -1,6 +1,7 @@
 #pragma once
 // Locks that a forked child can reinitialise: after fork() only the forking thread exists,
-// so a lock another thread held is reset, never waited for.
+// so a lock another thread held is reset, never waited for. The library's lock order and its
+// fork handlers are described in logging/src/manager.hpp.
 
 #include <pthread.h>
 
@@ -11,7 +12,7 @@ namespace prun::logging::detail {
 
 class ForkSafeMutex {
  public:
-  ForkSafeMutex() = default;
+  constexpr ForkSafeMutex() = default;
   ForkSafeMutex(const ForkSafeMutex&) = delete;
   ForkSafeMutex& operator=(const ForkSafeMutex&) = delete;
   void lock() noexcept { pthread_mutex_lock(&m_); }
@@ -26,7 +27,7 @@ class ForkSafeMutex {
 
 class ForkSafeRwLock {
  public:
-  ForkSafeRwLock() = default;
+  constexpr ForkSafeRwLock() = default;
   ForkSafeRwLock(const ForkSafeRwLock&) = delete;
   ForkSafeRwLock& operator=(const ForkSafeRwLock&) = delete;
   /// Exclusive: every configuration change, which also moves generation() on.
@@ -38,6 +39,8 @@ class ForkSafeRwLock {
   std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_relaxed); }
   void lock_shared() noexcept { pthread_rwlock_rdlock(&l_); }
   void unlock_shared() noexcept { pthread_rwlock_unlock(&l_); }
+  /// Exclusive without a configuration change (the fork handlers).
+  void lock_quietly() noexcept { pthread_rwlock_wrlock(&l_); }
   void reinit_after_fork() noexcept { l_ = PTHREAD_RWLOCK_INITIALIZER; }
 
  private:
@@ -45,7 +48,8 @@ class ForkSafeRwLock {
   std::atomic<std::uint64_t> generation_{0};
 };
 
-/// The lock guarding the logger hierarchy's configuration (handler and filter lists, levels).
+/// The lock guarding the logger hierarchy's configuration (handler and filter lists, levels,
+/// propagate and disabled flags). Never held while a handler or a filter runs.
 ForkSafeRwLock& config_lock() noexcept;
 
 }  // namespace prun::logging::detail
