@@ -137,9 +137,19 @@ Record Logger::make_record(int level, std::string message, const std::source_loc
   return r;
 }
 
+void Logger::log_message(int level, std::string message, Extra* extra, const std::source_location& loc) {
+  Record r = make_record(level, std::move(message), loc);
+  if (extra) {
+    r.extra = std::move(extra->items());
+    if (extra->exc_info()) r.exc_text = current_exception_text();
+  }
+  handle(r);
+}
+
 void Logger::log_impl(int level, const std::source_location& loc, fmt::string_view f, fmt::format_args args,
-                      bool exc_info) {
+                      Extra* extra, bool exc_info) {
   Record r = make_record(level, fmt::vformat(f, args), loc);
+  if (extra) r.extra = std::move(extra->items());
   if (exc_info) r.exc_text = current_exception_text();
   handle(r);
 }

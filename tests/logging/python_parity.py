@@ -101,6 +101,7 @@ def exception_text():
     except Exception:
         log.exception("chain")
     log.exception("outside")
+    log.info("info with exc_info", exc_info=True)
     for line in out.getvalue().splitlines():
         if line.startswith("Traceback (most recent call last):") or line.startswith("  "):
             continue

@@ -46,7 +46,7 @@ TEST_CASE("1000 forks while two threads log and create loggers - every child fin
     lg::set_thread_name("logger-thread");
     for (long i = 0; !stop.load(std::memory_order_relaxed); ++i) {
       lg::set_task({"t" + std::to_string(i % 7), i, 1, 1});
-      lg::get_logger("fs.log").info("record {}", i);
+      lg::get_logger("fs.log").info(lg::Extra{{"i", i}}, "record {}", i);
       lg::clear_task();
       work.fetch_add(1, std::memory_order_relaxed);
     }

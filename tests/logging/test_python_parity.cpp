@@ -150,6 +150,7 @@ TEST_CASE("exception text as Python prints it - empty messages, cause chains, no
     log.exception("chain");
   }
   log.exception("outside");
+  log.info(lg::exc_info, "info with exc_info");
   std::string out;
   for (const std::string& line : h->lines()) out += line + "\n";
   CHECK(out == python({"exception_text"}));

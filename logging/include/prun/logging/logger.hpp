@@ -1,6 +1,7 @@
 #pragma once
 /// Logger: named, hierarchical entry points for log records (Python's logging.Logger).
 
+#include <prun/logging/extra.hpp>
 #include <prun/logging/filter.hpp>
 #include <prun/logging/handler.hpp>
 #include <prun/logging/level.hpp>
@@ -114,41 +115,74 @@ class Logger : public Filterer {
 
   template <typename... Args>
   void log(int level, format_string<Args...> f, Args&&... args) {
-    if (is_enabled_for(level)) log_impl(level, f.loc, f.str, fmt::make_format_args(args...), false);
+    if (is_enabled_for(level)) log_impl(level, f.loc, f.str, fmt::make_format_args(args...), nullptr, false);
+  }
+  template <typename... Args>
+  void log(int level, Extra extra, format_string<Args...> f, Args&&... args) {
+    if (is_enabled_for(level)) log_impl(level, f.loc, f.str, fmt::make_format_args(args...), &extra, extra.exc_info());
   }
   template <typename... Args>
   void debug(format_string<Args...> f, Args&&... args) {
-    if (is_enabled_for(DEBUG)) log_impl(DEBUG, f.loc, f.str, fmt::make_format_args(args...), false);
+    if (is_enabled_for(DEBUG)) log_impl(DEBUG, f.loc, f.str, fmt::make_format_args(args...), nullptr, false);
+  }
+  template <typename... Args>
+  void debug(Extra extra, format_string<Args...> f, Args&&... args) {
+    if (is_enabled_for(DEBUG)) log_impl(DEBUG, f.loc, f.str, fmt::make_format_args(args...), &extra, extra.exc_info());
   }
   template <typename... Args>
   void info(format_string<Args...> f, Args&&... args) {
-    if (is_enabled_for(INFO)) log_impl(INFO, f.loc, f.str, fmt::make_format_args(args...), false);
+    if (is_enabled_for(INFO)) log_impl(INFO, f.loc, f.str, fmt::make_format_args(args...), nullptr, false);
+  }
+  template <typename... Args>
+  void info(Extra extra, format_string<Args...> f, Args&&... args) {
+    if (is_enabled_for(INFO)) log_impl(INFO, f.loc, f.str, fmt::make_format_args(args...), &extra, extra.exc_info());
   }
   template <typename... Args>
   void warning(format_string<Args...> f, Args&&... args) {
-    if (is_enabled_for(WARNING)) log_impl(WARNING, f.loc, f.str, fmt::make_format_args(args...), false);
+    if (is_enabled_for(WARNING)) log_impl(WARNING, f.loc, f.str, fmt::make_format_args(args...), nullptr, false);
+  }
+  template <typename... Args>
+  void warning(Extra extra, format_string<Args...> f, Args&&... args) {
+    if (is_enabled_for(WARNING)) log_impl(WARNING, f.loc, f.str, fmt::make_format_args(args...), &extra, extra.exc_info());
   }
   template <typename... Args>
   void error(format_string<Args...> f, Args&&... args) {
-    if (is_enabled_for(ERROR)) log_impl(ERROR, f.loc, f.str, fmt::make_format_args(args...), false);
+    if (is_enabled_for(ERROR)) log_impl(ERROR, f.loc, f.str, fmt::make_format_args(args...), nullptr, false);
+  }
+  template <typename... Args>
+  void error(Extra extra, format_string<Args...> f, Args&&... args) {
+    if (is_enabled_for(ERROR)) log_impl(ERROR, f.loc, f.str, fmt::make_format_args(args...), &extra, extra.exc_info());
   }
   template <typename... Args>
   void critical(format_string<Args...> f, Args&&... args) {
-    if (is_enabled_for(CRITICAL)) log_impl(CRITICAL, f.loc, f.str, fmt::make_format_args(args...), false);
+    if (is_enabled_for(CRITICAL)) log_impl(CRITICAL, f.loc, f.str, fmt::make_format_args(args...), nullptr, false);
+  }
+  template <typename... Args>
+  void critical(Extra extra, format_string<Args...> f, Args&&... args) {
+    if (is_enabled_for(CRITICAL)) log_impl(CRITICAL, f.loc, f.str, fmt::make_format_args(args...), &extra, extra.exc_info());
   }
   /// ERROR with the exception being handled appended below the message, as Python's
   /// exception(): "type: what()", nested exceptions cause first (see current_exception_text()).
   template <typename... Args>
   void exception(format_string<Args...> f, Args&&... args) {
-    if (is_enabled_for(ERROR)) log_impl(ERROR, f.loc, f.str, fmt::make_format_args(args...), true);
+    if (is_enabled_for(ERROR)) log_impl(ERROR, f.loc, f.str, fmt::make_format_args(args...), nullptr, true);
   }
+  template <typename... Args>
+  void exception(Extra extra, format_string<Args...> f, Args&&... args) {
+    if (is_enabled_for(ERROR)) log_impl(ERROR, f.loc, f.str, fmt::make_format_args(args...), &extra, true);
+  }
+
+  /// Makes a record from an already formatted message, takes over `extra`'s values (and
+  /// appends the exception if it asks so) and handles it: the slow half of every log call,
+  /// for adapters. No level check.
+  void log_message(int level, std::string message, Extra* extra, const std::source_location& loc);
 
  private:
   friend struct Manager;
   friend struct detail::HierarchyAccess;
   explicit Logger(std::string name, int level);
   void log_impl(int level, const std::source_location& loc, fmt::string_view f, fmt::format_args args,
-                bool exc_info);
+                Extra* extra, bool exc_info);
   void filters_changed_locked() override;
 
   std::string name_;
@@ -205,5 +239,40 @@ void exception(format_string<Args...> f, Args&&... args) {
   get_logger().exception(std::move(f), std::forward<Args>(args)...);
 }
 
+template <typename... Args>
+void debug(Extra extra, format_string<Args...> f, Args&&... args) {
+  detail::ensure_root_configured();
+  get_logger().debug(std::move(extra), std::move(f), std::forward<Args>(args)...);
+}
+template <typename... Args>
+void info(Extra extra, format_string<Args...> f, Args&&... args) {
+  detail::ensure_root_configured();
+  get_logger().info(std::move(extra), std::move(f), std::forward<Args>(args)...);
+}
+template <typename... Args>
+void warning(Extra extra, format_string<Args...> f, Args&&... args) {
+  detail::ensure_root_configured();
+  get_logger().warning(std::move(extra), std::move(f), std::forward<Args>(args)...);
+}
+template <typename... Args>
+void error(Extra extra, format_string<Args...> f, Args&&... args) {
+  detail::ensure_root_configured();
+  get_logger().error(std::move(extra), std::move(f), std::forward<Args>(args)...);
+}
+template <typename... Args>
+void critical(Extra extra, format_string<Args...> f, Args&&... args) {
+  detail::ensure_root_configured();
+  get_logger().critical(std::move(extra), std::move(f), std::forward<Args>(args)...);
+}
+template <typename... Args>
+void exception(Extra extra, format_string<Args...> f, Args&&... args) {
+  detail::ensure_root_configured();
+  get_logger().exception(std::move(extra), std::move(f), std::forward<Args>(args)...);
+}
+template <typename... Args>
+void log(int level, Extra extra, format_string<Args...> f, Args&&... args) {
+  detail::ensure_root_configured();
+  get_logger().log(level, std::move(extra), std::move(f), std::forward<Args>(args)...);
+}
 
 }  // namespace prun::logging
