@@ -1,19 +1,36 @@
-// What Python users reach for when they port: extra, LoggerAdapter, exc_info and getChild. docs/logging.md quotes this program; CTest runs it and checks its output
+// What Python users reach for when they port: dictConfig, extra, LoggerAdapter, exc_info and
+// getChild. docs/logging.md quotes this program; CTest runs it and checks its output
 // (test "logging_porting").
 #include <prun/logging.hpp>
+#include <prun/logging/dict_config.hpp>
 
 #include <stdexcept>
 
 namespace lg = prun::logging;
 
 int main() {
-  // Python: logging.basicConfig(level=logging.DEBUG, format="%(levelname)-8s %(name)s: %(message)s")
-  lg::basic_config({.level = lg::DEBUG, .format = "%(levelname)-8s %(name)s: %(message)s", .stream_fd = 1});
-  auto users = std::make_shared<lg::StreamHandler>(lg::StreamHandler::Stream::stdout_);
-  users->set_formatter(std::make_shared<lg::Formatter>("%(levelname)s %(user)s %(message)s", "", lg::Formatter::Style::percent,
-                                                       lg::Formatter::Defaults{{"user", std::string("-")}}));
-  lg::get_logger("app.audit").add_handler(users);
-  lg::get_logger("app.audit").set_propagate(false);
+  // [dict_config]
+  // Python: logging.config.dictConfig(config), with the dictionary pasted as JSON.
+  lg::dict_config_from_json(R"({
+    "version": 1,
+    "formatters": {
+      "brief": {"format": "%(levelname)-8s %(name)s: %(message)s"},
+      "users": {"format": "%(levelname)s %(user)s %(message)s", "defaults": {"user": "-"}}
+    },
+    "handlers": {
+      "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "brief"},
+      "audit": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "users",
+                "level": "INFO"}
+    },
+    "loggers": {
+      "app.audit": {"handlers": ["audit"], "propagate": false},
+      "app.noisy": {"level": "ERROR"}
+    },
+    "root": {"level": "DEBUG", "handlers": ["console"]}
+  })");
+  lg::get_logger("app.db").debug("connected");    // DEBUG    app.db: connected
+  lg::get_logger("app.noisy").warning("hidden");  // below app.noisy's ERROR
+  // [dict_config]
 
   // [extra]
   // Python: audit.info("login", extra={"user": "bob", "attempt": 2})

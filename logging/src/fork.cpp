@@ -22,9 +22,11 @@ void prepare_fork() {
   intern_lock();
   registry_lock();
   task_stamp_lock();
+  factories_lock();
 }
 
 void parent_after_fork() {
+  factories_unlock();
   task_stamp_unlock();
   registry_unlock();
   intern_unlock();
@@ -35,6 +37,7 @@ void parent_after_fork() {
 
 void child_after_fork() {
   g_pid = ::getpid();
+  factories_after_fork_in_child();
   task_stamp_after_fork_in_child();
   registry_after_fork_in_child();
   intern_after_fork_in_child();

@@ -12,7 +12,7 @@
 //      this one, so get_logger() is safe from a handler, a filter or a task while another
 //      thread reconfigures; changing a level takes 2 then 3 to recompute the thresholds;
 //   4. leaf locks, under which nothing else is taken: the level names, the intern pool, the
-//      handler registry and the task stamp's retired list.
+//      handler registry, the task stamp's retired list and dict_config's factories.
 // The fork handlers (fork.cpp) take 2, 3 and 4 in this order before fork() and release them
 // in the parent; the child reinitialises them all (and every handler's mutex, 1, which is not
 // taken before fork: a handler blocked in write() must not block fork()).

@@ -38,3 +38,9 @@ void task_stamp_after_fork_in_child() noexcept;
 void stamp_task(Record& r);
 
 }  // namespace prun::logging::detail
+
+namespace prun::logging::detail {
+void factories_lock() noexcept;
+void factories_unlock() noexcept;
+void factories_after_fork_in_child() noexcept;
+}  // namespace prun::logging::detail

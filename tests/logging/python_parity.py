@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""CPython's side of the parity tests (test_python_parity.cpp).
+"""CPython's side of the parity tests (test_python_parity.cpp, test_dict_config.cpp).
 
 Usage: python_parity.py MODE [ARGS]. Each mode prints what CPython 3 does for a scenario
 that the C++ test reproduces with prun and compares line by line.
 """
 import io
+import json
 import logging
+import logging.config
 import os
 import sys
 
@@ -108,6 +110,21 @@ def exception_text():
         print(line)
 
 
+def dictconfig_existing(flag):
+    for name in ["de.kept", "de.kept.child", "de.kept.child.deep", "de.other", "de.other.x", "de.keptsibling"]:
+        logging.getLogger(name).setLevel(logging.INFO)
+        logging.getLogger(name).addHandler(logging.NullHandler())
+        logging.getLogger(name).propagate = False
+    logging.getLogger("de.other").disabled = True
+    config = {"version": 1, "loggers": {"de.kept": {"level": "DEBUG"}, "de.new": {"propagate": False}}}
+    if flag != "default":
+        config["disable_existing_loggers"] = flag == "true"
+    logging.config.dictConfig(config)
+    for name in ["de.kept", "de.kept.child", "de.kept.child.deep", "de.other", "de.other.x", "de.keptsibling", "de.new"]:
+        l = logging.getLogger(name)
+        print(name, l.level, l.propagate, l.disabled, len(l.handlers))
+
+
 MODES = {
     "has_handlers": has_handlers,
     "level_names": level_names,
@@ -115,6 +132,7 @@ MODES = {
     "basic_config_empty": basic_config_empty,
     "brace_default": brace_default,
     "exception_text": exception_text,
+    "dictconfig_existing": dictconfig_existing,
 }
 
 if __name__ == "__main__":
