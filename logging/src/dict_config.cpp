@@ -298,7 +298,6 @@ void register_filter_factory(std::string name, FilterFactory factory) {
 namespace detail {
 void factories_lock() noexcept { factories().mutex.lock(); }
 void factories_unlock() noexcept { factories().mutex.unlock(); }
-void factories_after_fork_in_child() noexcept { factories().mutex.reinit_after_fork(); }
 }  // namespace detail
 
 void dict_config(const json& config) {

@@ -1,5 +1,6 @@
 #include <prun/logging/filter.hpp>
-#include <prun/logging/detail/fork_safe_mutex.hpp>
+
+#include "config_lock.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,8 +1,10 @@
 // prun::logging's pthread_atfork handlers. Before fork() they take every lock the library
 // owns except handler locks, in the lock order of manager.hpp, so that no other thread is
 // half-way through changing the configuration, the logger map, the level names, the intern
-// pool or the handler registry when the child's copy is made; the child then reinitialises
-// them (and every handler's lock: a handler busy in another thread drops what it was writing).
+// pool, the handler registry, the task stamp or dict_config's factories when the child's copy
+// is made; parent and child then release them. A handler's lock is not taken (a handler
+// blocked in write() must not block fork()): the child reinitialises every handler's lock,
+// and a handler busy in another thread at fork time drops what it was writing.
 
 #include "manager.hpp"
 #include "process_state.hpp"
@@ -37,13 +39,17 @@ void parent_after_fork() {
 
 void child_after_fork() {
   g_pid = ::getpid();
-  factories_after_fork_in_child();
+  // The forking thread took these locks in prepare_fork, so it may release them here (the
+  // pthread_atfork idiom, which ThreadSanitizer follows too); no other thread exists now.
   task_stamp_after_fork_in_child();
-  registry_after_fork_in_child();
-  intern_after_fork_in_child();
-  level_names_after_fork_in_child();
-  Manager::get().mutex.reinit_after_fork();
-  config_lock().reinit_after_fork();
+  registry_after_fork_in_child();  // reinitialises the handlers' locks, which others may hold
+  factories_unlock();
+  task_stamp_unlock();
+  registry_unlock();
+  intern_unlock();
+  level_names_unlock();
+  Manager::get().mutex.unlock();
+  config_lock().release_in_child();
 }
 
 // Registered when the library is loaded, before any thread of the program can fork.

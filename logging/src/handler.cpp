@@ -34,8 +34,8 @@ struct HandlerRegistry {
     if (h->prev_) h->prev_->next_ = h->next_; else head() = h->next_;
     if (h->next_) h->next_->prev_ = h->prev_;
   }
+  // In a forked child, with the registry's lock held by the forking thread.
   static void after_fork_in_child() {
-    mutex().reinit_after_fork();
     for (Handler* h = head(); h; h = h->next_) {
       h->mutex_.reinit_after_fork();
       h->after_fork_in_child();

@@ -39,7 +39,6 @@ LevelNames& names() {
 namespace detail {
 void level_names_lock() noexcept { names().mutex.lock(); }
 void level_names_unlock() noexcept { names().mutex.unlock(); }
-void level_names_after_fork_in_child() noexcept { names().mutex.reinit_after_fork(); }
 }  // namespace detail
 
 std::string level_name(int level) {

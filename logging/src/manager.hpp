@@ -14,11 +14,12 @@
 //   4. leaf locks, under which nothing else is taken: the level names, the intern pool, the
 //      handler registry, the task stamp's retired list and dict_config's factories.
 // The fork handlers (fork.cpp) take 2, 3 and 4 in this order before fork() and release them
-// in the parent; the child reinitialises them all (and every handler's mutex, 1, which is not
-// taken before fork: a handler blocked in write() must not block fork()).
+// in the parent and in the child; the child reinitialises every handler's mutex (1), which is
+// not taken before fork: a handler blocked in write() must not block fork().
 
-#include <prun/logging/detail/fork_safe_mutex.hpp>
 #include <prun/logging/logger.hpp>
+
+#include "config_lock.hpp"
 
 #include <atomic>
 #include <map>

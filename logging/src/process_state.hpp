@@ -20,16 +20,14 @@ int cached_pid() noexcept;
 /// Every logger that exists now, root first.
 std::vector<Logger*> all_loggers();
 
-// Each leaf lock: taken before fork, released in the parent, reinitialised in the child.
+// Each leaf lock: taken before fork, released in the parent and in the child.
 void registry_lock() noexcept;
 void registry_unlock() noexcept;
 void registry_after_fork_in_child();
 void level_names_lock() noexcept;
 void level_names_unlock() noexcept;
-void level_names_after_fork_in_child() noexcept;
 void intern_lock() noexcept;
 void intern_unlock() noexcept;
-void intern_after_fork_in_child() noexcept;
 void task_stamp_lock() noexcept;
 void task_stamp_unlock() noexcept;
 void task_stamp_after_fork_in_child() noexcept;
@@ -42,5 +40,4 @@ void stamp_task(Record& r);
 namespace prun::logging::detail {
 void factories_lock() noexcept;
 void factories_unlock() noexcept;
-void factories_after_fork_in_child() noexcept;
 }  // namespace prun::logging::detail

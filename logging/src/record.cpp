@@ -43,7 +43,6 @@ const std::int64_t g_start_ns = std::chrono::duration_cast<std::chrono::nanoseco
 namespace detail {
 void intern_lock() noexcept { pool().mutex.lock(); }
 void intern_unlock() noexcept { pool().mutex.unlock(); }
-void intern_after_fork_in_child() noexcept { pool().mutex.reinit_after_fork(); }
 }  // namespace detail
 
 std::string_view intern(std::string_view s) {

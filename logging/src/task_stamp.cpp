@@ -86,7 +86,6 @@ void stamp_task(Record& r) {
 void task_stamp_lock() noexcept { g_retired_mutex.lock(); }
 void task_stamp_unlock() noexcept { g_retired_mutex.unlock(); }
 void task_stamp_after_fork_in_child() noexcept {
-  g_retired_mutex.reinit_after_fork();
   // Only the forking thread exists now: no reader can hold a stamp.
   g_readers.store(0, std::memory_order_relaxed);
 }
