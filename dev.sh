@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(g++ cmake ninja-build python3 libboost1.81-dev
-          libfmt-dev doctest-dev libcereal-dev)
+          libfmt-dev doctest-dev libcereal-dev nlohmann-json3-dev)
 
 install_missing() {
   local missing=()

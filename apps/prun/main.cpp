@@ -101,7 +101,8 @@ std::optional<Args> parse_args(int argc, char** argv, bool& help) {
       value = argv[++i];
     }
     if (arg == "--log-level") {
-      auto level = log::level_from_name(value);
+      auto level = parse_int(value);  // a number, or a name as Python's getLevelName takes it
+      if (!level) level = log::level_from_name(value);
       if (!level) {
         complain("--log-level must be a level name or number, got '{}'", one_line(value));
         return std::nullopt;

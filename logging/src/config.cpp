@@ -1,5 +1,7 @@
 #include <prun/logging/config.hpp>
+#include <prun/logging/file_handler.hpp>
 #include <prun/logging/logger.hpp>
+#include <prun/logging/scoped_root_reset.hpp>
 #include <prun/logging/stream_handler.hpp>
 
 #include <unistd.h>
@@ -16,19 +18,24 @@ void basic_config(const BasicConfig& c) {
       h->close();
     }
   }
-  if (root.has_handlers()) return;
-  const int destinations = (c.stream_fd ? 1 : 0) + (c.stream ? 1 : 0) + (c.filename.empty() ? 0 : 1);
-  if (destinations > 1)
+  if (root.has_own_handlers()) return;
+  const bool has_stream = c.stream_fd || c.stream;
+  const bool has_file = !c.filename.empty();
+  if (!c.handlers.given() && (c.stream_fd && c.stream))
+    throw std::invalid_argument("basic_config: 'stream_fd' and 'stream' should not be specified together");
+  if (!c.handlers.given() && has_stream && has_file)
     throw std::invalid_argument("basic_config: 'stream' and 'filename' should not be specified together");
-  if (!c.handlers.empty() && destinations > 0)
+  if (c.handlers.given() && (has_stream || has_file))
     throw std::invalid_argument("basic_config: 'stream' or 'filename' should not be specified together with 'handlers'");
-  std::vector<HandlerPtr> handlers = c.handlers;
-  if (handlers.empty()) {
-    if (!c.filename.empty()) handlers.push_back(std::make_shared<FileHandler>(c.filename, c.filemode));
+  std::vector<HandlerPtr> handlers = c.handlers.list();
+  if (!c.handlers.given()) {
+    if (has_file) handlers.push_back(std::make_shared<FileHandler>(c.filename, c.filemode));
     else if (c.stream) handlers.push_back(std::make_shared<StreamHandler>(*c.stream));
     else handlers.push_back(std::make_shared<StreamHandler>(c.stream_fd.value_or(STDERR_FILENO)));
   }
-  auto formatter = std::make_shared<const Formatter>(c.format, c.datefmt, c.style);
+  const char* default_format = c.style == Formatter::Style::brace ? "{levelname}:{name}:{message}"
+                                                                   : "%(levelname)s:%(name)s:%(message)s";
+  auto formatter = std::make_shared<const Formatter>(c.format.value_or(default_format), c.datefmt, c.style);
   for (const HandlerPtr& h : handlers) {
     if (!h->formatter()) h->set_formatter(formatter);
     root.add_handler(h);

@@ -1,7 +1,9 @@
 #include <prun/logging/filter.hpp>
-#include <prun/logging/detail/fork_safe_mutex.hpp>
+
+#include "config_lock.hpp"
 
 #include <algorithm>
+#include <array>
 #include <mutex>
 #include <shared_mutex>
 
@@ -18,19 +20,17 @@ void Filterer::add_filter(FilterPtr filter) {
   if (std::find(filters_.begin(), filters_.end(), filter) == filters_.end())
     filters_.push_back(std::move(filter));
   n_filters_.store(filters_.size(), std::memory_order_release);
+  filters_changed_locked();
 }
 
 void Filterer::remove_filter(const FilterPtr& filter) {
   std::unique_lock lock(detail::config_lock());
   std::erase(filters_, filter);
   n_filters_.store(filters_.size(), std::memory_order_release);
+  filters_changed_locked();
 }
 
-void Filterer::clear_filters() {
-  std::unique_lock lock(detail::config_lock());
-  filters_.clear();
-  n_filters_.store(0, std::memory_order_release);
-}
+void Filterer::clear_filters() { set_filters({}); }
 
 std::vector<FilterPtr> Filterer::filters() const {
   std::shared_lock lock(detail::config_lock());
@@ -38,16 +38,32 @@ std::vector<FilterPtr> Filterer::filters() const {
 }
 
 void Filterer::set_filters(std::vector<FilterPtr> filters) {
-  std::unique_lock lock(detail::config_lock());
-  filters_ = std::move(filters);
-  n_filters_.store(filters_.size(), std::memory_order_release);
+  {
+    std::unique_lock lock(detail::config_lock());
+    filters_.swap(filters);
+    n_filters_.store(filters_.size(), std::memory_order_release);
+    filters_changed_locked();
+  }
+  // The old filters are released here, outside the lock.
 }
 
 bool Filterer::filter(Record& record) const {
   if (n_filters_.load(std::memory_order_acquire) == 0) return true;
-  std::shared_lock lock(detail::config_lock());
-  for (const FilterPtr& f : filters_)
-    if (!f->filter(record)) return false;
+  // Copy the list and run the filters unlocked: a filter is user code that may log or
+  // configure logging, and the lock must never be held across it (see config_lock()).
+  constexpr std::size_t kInline = 4;
+  std::array<FilterPtr, kInline> inline_copy;
+  std::vector<FilterPtr> heap_copy;
+  std::size_t n = 0;
+  {
+    std::shared_lock lock(detail::config_lock());
+    n = filters_.size();
+    if (n <= kInline) std::copy(filters_.begin(), filters_.end(), inline_copy.begin());
+    else heap_copy = filters_;
+  }
+  const FilterPtr* list = n <= kInline ? inline_copy.data() : heap_copy.data();
+  for (std::size_t i = 0; i < n; ++i)
+    if (!list[i]->filter(record)) return false;
   return true;
 }
 

@@ -14,16 +14,15 @@
 
 namespace prun::logging {
 
+namespace {
+constinit detail::ForkSafeMutex g_registry_mutex;  // a leaf lock; taken before fork (fork.cpp)
+constinit Handler* g_registry_head = nullptr;
+}  // namespace
+
 // Every live handler, so that a forked child can reinitialise their locks.
 struct HandlerRegistry {
-  static detail::ForkSafeMutex& mutex() {
-    static detail::ForkSafeMutex m;
-    return m;
-  }
-  static Handler*& head() {
-    static Handler* h = nullptr;
-    return h;
-  }
+  static detail::ForkSafeMutex& mutex() { return g_registry_mutex; }
+  static Handler*& head() { return g_registry_head; }
   static void add(Handler* h) {
     std::lock_guard lock(mutex());
     h->next_ = head();
@@ -44,8 +43,8 @@ struct HandlerRegistry {
     }
     for (auto& h : live) h->flush();
   }
+  // In a forked child, with the registry's lock held by the forking thread.
   static void after_fork_in_child() {
-    mutex().reinit_after_fork();
     for (Handler* h = head(); h; h = h->next_) {
       h->mutex_.reinit_after_fork();
       h->after_fork_in_child();

@@ -1,5 +1,9 @@
 #include <prun/logging/record.hpp>
 
+#include <prun/logging/detail/fork_safe_mutex.hpp>
+
+#include "process_state.hpp"
+
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -14,7 +18,7 @@ namespace prun::logging {
 namespace {
 
 struct InternPool {
-  std::mutex mutex;
+  detail::ForkSafeMutex mutex;  // a leaf lock; taken before fork (fork.cpp)
   std::unordered_set<std::string> strings;  // node-based: element addresses are stable
 };
 
@@ -31,7 +35,15 @@ const std::int64_t g_start_ns = std::chrono::duration_cast<std::chrono::nanoseco
                                     std::chrono::system_clock::now().time_since_epoch())
                                     .count();
 
+// Built at load time, so that no thread is initialising it when another forks.
+[[maybe_unused]] InternPool& g_pool_at_load = pool();
+
 }  // namespace
+
+namespace detail {
+void intern_lock() noexcept { pool().mutex.lock(); }
+void intern_unlock() noexcept { pool().mutex.unlock(); }
+}  // namespace detail
 
 std::string_view intern(std::string_view s) {
   auto& p = pool();

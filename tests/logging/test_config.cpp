@@ -79,7 +79,7 @@ TEST_CASE("HierarchySnapshot detaches every handler and delivers records as call
     snap.call_handlers(r2);
     snap.restore();
     CHECK(task_h->size() == 0);
-    CHECK_FALSE(lg::get_logger("snapfoo.bar").has_handlers());
+    CHECK_FALSE(lg::get_logger("snapfoo.bar").has_own_handlers());
   }
   // The root's logger filter (the main prefix) never touches delivered records.
   CHECK(root_h->lines() == std::vector<std::string>{"boom", "info"});

@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -126,4 +127,75 @@ TEST_CASE("records in a forked child carry the child's pid") {
   ssize_t n = ::read(fds[0], buf, sizeof buf - 1);
   ::close(fds[0]);
   CHECK(std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0) == std::to_string(pid) + "\n");
+}
+
+TEST_CASE("a task's delivery that creates loggers runs beside a thread that creates and configures loggers") {
+  // The sequential pool delivers a task's records from inside the root's handler, routing them
+  // by name (which may create the logger) through a snapshot. That used to take the manager's
+  // mutex under the configuration lock while another thread took them the other way round.
+  test::CleanLogging clean;
+  auto sink = std::make_shared<lg::CaptureHandler>();
+  lg::get_logger("inv.out").add_handler(sink);
+  lg::get_logger("inv.out").set_propagate(false);
+  auto saved = lg::HierarchySnapshot::capture_and_reset(lg::DEBUG);
+  struct Delivery : lg::Handler {
+    const lg::HierarchySnapshot* snapshot = nullptr;
+    int n = 0;
+    void emit(const lg::Record& r) override {
+      lg::Record copy = r;
+      copy.name = lg::get_logger("inv.out.task" + std::to_string(n++ % 300)).name();
+      snapshot->call_handlers(copy);
+    }
+  };
+  auto delivery = std::make_shared<Delivery>();
+  delivery->snapshot = &saved;
+  lg::get_logger().add_handler(delivery);
+  constexpr int kRecords = 20000;
+  std::atomic<bool> stop{false};
+  std::thread configurer([&] {
+    for (int i = 0; !stop; ++i) {
+      lg::Logger& l = lg::get_logger("inv.cfg." + std::to_string(i % 1000));
+      l.set_level(i % 2 ? lg::INFO : lg::NOTSET);
+      l.add_filter(std::make_shared<lg::NameFilter>("x"));
+      l.clear_filters();
+    }
+  });
+  for (int i = 0; i < kRecords; ++i) lg::get_logger("inv.task").info("record {}", i);
+  stop = true;
+  configurer.join();
+  saved.restore();
+  CHECK(sink->size() == kRecords);
+}
+
+TEST_CASE("a task's own threads get a whole task stamp while the owner changes it") {
+  test::CleanLogging clean;
+  auto h = std::make_shared<lg::CaptureHandler>();
+  lg::get_logger("stamp.mt").add_handler(h);
+  lg::get_logger("stamp.mt").set_propagate(false);
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> loggers;
+  for (int t = 0; t < 2; ++t)
+    loggers.emplace_back([&] {
+      while (!stop) lg::get_logger("stamp.mt").warning("x");
+    });
+  for (int i = 0; i < 3000; ++i) {
+    lg::set_task({"tag-" + std::to_string(i) + std::string(i % 3 * 20, '.'), i, i % 5, i % 7});
+    if (i % 2) lg::clear_task();
+  }
+  lg::clear_task();
+  stop = true;
+  for (auto& t : loggers) t.join();
+  std::size_t in_task = 0;
+  for (const lg::Record& r : h->records()) {
+    if (r.task_index < 0) {
+      CHECK(r.task.empty());
+      continue;
+    }
+    ++in_task;
+    const auto i = r.task_index;
+    CHECK(r.task == "tag-" + std::to_string(i) + std::string(i % 3 * 20, '.'));
+    CHECK(r.worker == i % 5);
+    CHECK(r.attempt == i % 7);
+  }
+  MESSAGE(in_task, " of ", h->size(), " records made inside a task");
 }

@@ -30,7 +30,9 @@ struct BusyLoggers {
       threads.emplace_back([this, t] {
         for (long n = 0; !stop.load(std::memory_order_relaxed); ++n) {
           lg::get_logger("busy." + std::to_string(t) + "." + std::to_string(n % 50)).info("busy {}", n);
-          if (n % 64 == 0) lg::get_logger("fresh." + std::to_string(t) + "." + std::to_string(n)).debug("new");
+          // A new logger now and then (not every time: a million loggers would make every fork
+          // and every worker's reset slow for no purpose).
+          if (n % 4096 == 0) lg::get_logger("fresh." + std::to_string(t) + "." + std::to_string(n)).debug("new");
         }
       });
   }

@@ -70,15 +70,11 @@ inline std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-/// Puts the whole hierarchy back to a pristine state at the start and end of a test.
+/// Puts every logger back to a fresh Python child's state at the start and end of a test.
 struct CleanLogging {
   CleanLogging() { reset(); }
   ~CleanLogging() { reset(); }
-  static void reset() {
-    prun::logging::detach_all_handlers();
-    prun::logging::get_logger().set_level(prun::logging::WARNING);
-    prun::logging::disable(prun::logging::NOTSET);
-  }
+  static void reset() { prun::logging::reset_to_pristine(); }
 };
 
 }  // namespace test

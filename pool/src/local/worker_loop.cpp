@@ -172,11 +172,9 @@ class Worker {
     // parent's level, with a prefix naming this worker.
     const bool has_initializer = role_.initializer || !setup.initializer.empty();
     if (has_initializer) {
-      logging::reset_to_pristine();
+      logging::reset_to_pristine(setup.level);
       delivery_->set_task(setup.prefix, "", 0);
-      logging::Logger& root = logging::get_logger();
-      root.set_handlers({delivery_});
-      root.set_level(setup.level);
+      logging::get_logger().set_handlers({delivery_});
     }
     try {
       if (role_.initializer) role_.initializer();

@@ -112,7 +112,7 @@ void route_to_parent(logging::Logger& logger, logging::Record& record) {
       return;
     }
   }
-  logger.call_handlers(record);
+  logger.dispatch(record);  // honours that logger's `disabled`, as the cookbook's listener does
 }
 
 }  // namespace prun::pool::scope

@@ -73,10 +73,12 @@ class ProcessRunLock {
 };
 [[maybe_unused]] const bool g_run_lock_ready = ProcessRunLock::prepare();
 
-// Delivers a task's records to the caller's configuration as it was before the run.
+// Delivers a task's records to the caller's configuration as it was before the run. It keeps
+// its own copy of the snapshot (copies share one state): another thread may still be inside
+// handle() when the run ends.
 class SnapshotDelivery final : public Delivery {
  public:
-  explicit SnapshotDelivery(const logging::HierarchySnapshot& snapshot) : Delivery(true), snapshot_(snapshot) {}
+  explicit SnapshotDelivery(logging::HierarchySnapshot snapshot) : Delivery(true), snapshot_(std::move(snapshot)) {}
 
  protected:
   void deliver(const logging::Record& record) override {
@@ -85,7 +87,7 @@ class SnapshotDelivery final : public Delivery {
   }
 
  private:
-  const logging::HierarchySnapshot& snapshot_;
+  const logging::HierarchySnapshot snapshot_;
 };
 
 }  // namespace

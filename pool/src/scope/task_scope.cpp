@@ -102,16 +102,14 @@ Outcome TaskRunner::run(std::size_t i, std::string& out, std::uint32_t attempt) 
   context_.attempt = attempt;
   context_.tag = table_.tag(i);
   if (!has_installed_ || logging::configuration_generation() != installed_) {
-    logging::reset_to_pristine();
-    logging::Logger& root = logging::get_logger();
-    root.set_handlers(root_handlers_);
-    root.set_level(level_);
+    logging::reset_to_pristine(level_);  // every logger as a fresh child has it, the root at the task level
+    logging::get_logger().set_handlers(root_handlers_);
     installed_ = logging::configuration_generation();
     has_installed_ = true;
   }
   delivery_->set_task(options_.prefix, context_.tag, i);
   delivery_->tail().clear();
-  logging::set_task(context_.tag, static_cast<std::int64_t>(i));
+  logging::set_task({context_.tag, static_cast<std::int64_t>(i), context_.worker, static_cast<int>(attempt)});
   try {
     if (options_.configure_task) options_.configure_task(context_);
     table_.run(i, out);

@@ -12,6 +12,10 @@
 
 namespace prun::logging {
 
+namespace detail {
+struct HierarchyAccess;
+}  // namespace detail
+
 /// A filter. Subclass it, or pass any `bool(Record&)` callable to add_filter().
 class Filter {
  public:
@@ -61,6 +65,7 @@ class NameFilter final : public Filter {
 };
 
 /// Base of Logger and Handler: an ordered list of filters (Python's Filterer). Thread-safe.
+/// The filters run without any logging lock held, so a filter may log or configure logging.
 class Filterer {
  public:
   void add_filter(FilterPtr filter);
@@ -76,12 +81,18 @@ class Filterer {
   void clear_filters();
   std::vector<FilterPtr> filters() const;
   void set_filters(std::vector<FilterPtr> filters);
-  /// Runs the filters in order; false as soon as one drops the record.
+  /// Runs the filters in order; false as soon as one drops the record. Without filters it
+  /// costs one atomic load.
   bool filter(Record& record) const;
 
  protected:
   Filterer() = default;
   ~Filterer() = default;
+  /// Called with the configuration lock held exclusively after the list changed.
+  virtual void filters_changed_locked() {}
+
+ private:
+  friend struct detail::HierarchyAccess;
   std::vector<FilterPtr> filters_;  // guarded by the hierarchy's configuration lock
   std::atomic<std::size_t> n_filters_{0};  // lets filter() skip the lock when there are none
 };

@@ -20,7 +20,9 @@ std::string level_name(int level);
 /// Gives `level` a name (Python's addLevelName); later calls replace earlier ones. Thread-safe.
 void add_level_name(int level, std::string_view name);
 
-/// Level for a name ("DEBUG", "WARN", a custom name, or a decimal number); nullopt if unknown.
+/// Level for a name ("DEBUG", "WARN", "FATAL", a custom name); nullopt otherwise. Python's
+/// getLevelName(name): names only, case-sensitive, so "25" or "debug" is not a level
+/// (getLevelName("25") is "Level 25"). Thread-safe.
 std::optional<int> level_from_name(std::string_view name);
 
 }  // namespace prun::logging

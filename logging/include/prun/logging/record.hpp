@@ -56,10 +56,26 @@ std::string_view process_name() noexcept;
 void set_thread_name(std::string_view name);
 std::string_view thread_name();
 
-/// Marks records created from now on in this process as written by task `tag` (0-based
-/// `index`); clear_task() ends that. Used by prun's task scopes; not for concurrent use.
+/// What a task's records carry: its tag and 0-based index in the run, and where it ran.
+struct TaskStamp {
+  std::string tag;
+  std::int64_t index = -1;  ///< -1: not in a task
+  int worker = 0;           ///< 1-based worker slot; 0 when run in the calling process
+  int attempt = 0;          ///< 1-based attempt (retries); 0 when unknown
+};
+
+/// Marks records created from now on in this process, by any thread, as written by `task`;
+/// clear_task() ends that. Used by prun's task scopes. One task at a time per process: the
+/// owning thread sets and clears the stamp while the task's own threads may be logging; a
+/// record made during a change carries the old or the new stamp, whole. Reading the stamp in
+/// a record costs one atomic load (plus a copy of the tag) and takes no lock; set_task and
+/// clear_task allocate and are not for hot loops.
+void set_task(TaskStamp task);
+/// The same, with worker 0 and attempt 0.
 void set_task(std::string_view tag, std::int64_t index);
 void clear_task();
+/// The stamp records get now (index -1 outside tasks).
+TaskStamp current_task();
 
 /// Time the logging library was loaded, ns since the epoch (the base of %(relativeCreated)s).
 std::int64_t start_time_ns() noexcept;

@@ -45,45 +45,4 @@ class StreamHandler : public Handler {
   std::ostream* os_ = nullptr;
 };
 
-/// Python's logging.FileHandler: appends ("a", default) or truncates ("w") `path`.
-/// The file is opened O_APPEND|O_CLOEXEC in append mode, so that whole records from several
-/// processes never interleave. With `delay`, it is opened at the first record.
-class FileHandler : public StreamHandler {
- public:
-  explicit FileHandler(std::string path, std::string mode = "a", bool delay = false);
-  ~FileHandler() override;
-  const std::string& path() const noexcept { return path_; }
-
- protected:
-  void emit(const Record& record) override;
-  void close_locked() override;
-  void open_locked();
-  void close_fd_locked();
-
-  std::string path_;
-  std::string mode_;
-  bool closed_ = false;
-};
-
-/// Python's logging.handlers.RotatingFileHandler: when the next record would bring the file to
-/// `max_bytes` or more, renames path → path.1 → … → path.<backup_count> and starts afresh.
-/// max_bytes = 0 never rotates.
-class RotatingFileHandler final : public FileHandler {
- public:
-  RotatingFileHandler(std::string path, std::string mode = "a", std::size_t max_bytes = 0,
-                      int backup_count = 0, bool delay = false);
-  /// Rotates now (Python's doRollover()).
-  void do_rollover();
-
- protected:
-  void emit(const Record& record) override;
-
- private:
-  void rollover_locked();
-  std::size_t max_bytes_;
-  int backup_count_;
-  std::size_t file_size_ = 0;  // bytes in the file plus bytes buffered
-  fmt::memory_buffer scratch_;
-};
-
 }  // namespace prun::logging
