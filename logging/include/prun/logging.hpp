@@ -6,6 +6,7 @@
 #include <prun/logging/exception_info.hpp>
 #include <prun/logging/filter.hpp>
 #include <prun/logging/formatter.hpp>
+#include <prun/logging/formatter_base.hpp>
 #include <prun/logging/handler.hpp>
 #include <prun/logging/hierarchy.hpp>
 #include <prun/logging/level.hpp>
