@@ -100,15 +100,61 @@ bool is_word_char(std::uint32_t cp) noexcept {
   return in_ranges(kWord, cp);
 }
 
+char* python_float_repr(double v, char* p) noexcept {
+  auto text = [&](std::string_view t) {
+    std::memcpy(p, t.data(), t.size());
+    p += t.size();
+  };
+  if (std::isnan(v)) { text("nan"); return p; }
+  if (std::isinf(v)) { text(v < 0 ? "-inf" : "inf"); return p; }
+  if (std::signbit(v)) {
+    *p++ = '-';
+    v = -v;
+  }
+  if (v == 0) {
+    text("0.0");
+    return p;
+  }
+  // The shortest digits that read back as v (Dragonbox, as fmt prints floats), laid out as
+  // repr() does: positional from 1e-4 up to 1e16 with at least one decimal, else d.ddde+XX.
+  const auto d = fmt::detail::dragonbox::to_decimal(v);
+  const fmt::format_int digits_text(d.significand);
+  const std::string_view digits(digits_text.data(), digits_text.size());
+  const int n = static_cast<int>(digits.size());
+  const int exp10 = d.exponent + n - 1;  // of the first digit
+  if (exp10 >= -4 && exp10 < 16) {
+    if (d.exponent >= 0) {
+      text(digits);
+      for (int k = 0; k < d.exponent; ++k) *p++ = '0';
+      text(".0");
+    } else if (exp10 >= 0) {
+      text(digits.substr(0, static_cast<std::size_t>(exp10 + 1)));
+      *p++ = '.';
+      text(digits.substr(static_cast<std::size_t>(exp10 + 1)));
+    } else {
+      text("0.");
+      for (int k = -1; k > exp10; --k) *p++ = '0';
+      text(digits);
+    }
+    return p;
+  }
+  *p++ = digits[0];
+  if (n > 1) {
+    *p++ = '.';
+    text(digits.substr(1));
+  }
+  const int e = exp10 < 0 ? -exp10 : exp10;
+  *p++ = 'e';
+  *p++ = exp10 < 0 ? '-' : '+';
+  if (e >= 100) *p++ = static_cast<char>('0' + e / 100);
+  *p++ = static_cast<char>('0' + e / 10 % 10);
+  *p++ = static_cast<char>('0' + e % 10);
+  return p;
+}
+
 void python_float_repr(double v, fmt::memory_buffer& out) {
-  if (std::isnan(v)) { put(out, "nan"); return; }
-  if (std::isinf(v)) { put(out, v < 0 ? "-inf" : "inf"); return; }
-  // fmt's shortest form switches to an exponent exactly where repr() does (below 1e-4, from
-  // 1e16 on); repr() adds ".0" to integral values.
-  const std::size_t start = out.size();
-  fmt::format_to(std::back_inserter(out), "{}", v);
-  std::string_view s(out.data() + start, out.size() - start);
-  if (s.find_first_of(".e") == std::string_view::npos) put(out, ".0");
+  char buf[kFloatReprMax];
+  put(out, std::string_view(buf, static_cast<std::size_t>(python_float_repr(v, buf) - buf)));
 }
 
 void python_str_repr(std::string_view s, bool ascii, fmt::memory_buffer& out) {
@@ -224,12 +270,18 @@ std::string_view extract_function_name(std::string_view sig) {
 
 std::string_view function_name(std::string_view signature) {
   if (signature.empty()) return {};
-  thread_local std::string_view last_sig;
-  thread_local std::string_view last_name;
-  if (signature.data() == last_sig.data() && signature.size() == last_sig.size()) return last_name;
-  last_sig = signature;
-  last_name = extract_function_name(signature);
-  return last_name;
+  // Records of one place in the code share a signature: keep the last one's name. The cache
+  // holds a copy, so a signature freed and another written at the same address cannot fool it.
+  struct Last {
+    std::string signature;
+    std::string_view name;
+  };
+  thread_local Last last;
+  if (signature != last.signature) {
+    last.signature.assign(signature);
+    last.name = extract_function_name(last.signature);
+  }
+  return last.name;
 }
 
 }  // namespace prun::logging::detail

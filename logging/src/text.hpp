@@ -41,6 +41,9 @@ bool is_word_char(std::uint32_t code_point) noexcept;
 
 /// repr() of a float: shortest round-trip digits, "417.0" rather than "417", "inf", "1e+16".
 void python_float_repr(double v, fmt::memory_buffer& out);
+/// The same into `p`, which has room for kFloatReprMax bytes; returns the end.
+inline constexpr std::size_t kFloatReprMax = 32;
+char* python_float_repr(double v, char* p) noexcept;
 /// repr() (or ascii()) of a str: quotes and escapes as CPython chooses them.
 void python_str_repr(std::string_view s, bool ascii, fmt::memory_buffer& out);
 
@@ -48,7 +51,8 @@ void python_str_repr(std::string_view s, bool ascii, fmt::memory_buffer& out);
 std::string_view basename(std::string_view path) noexcept;
 /// "/a/b/mod.cpp" -> "mod", "/etc/.bashrc" -> ".bashrc" (os.path.splitext of the basename).
 std::string_view module_name(std::string_view path) noexcept;
-/// "int ns::Cls::run(int) const" -> "run"; lambdas give "<lambda>".
+/// "int ns::Cls::run(int) const" -> "run"; lambdas give "<lambda>". The view stays valid until
+/// the thread's next call with another signature.
 std::string_view function_name(std::string_view signature);
 
 /// True once add_level_name() has been called (the fast path for standard names is then off).

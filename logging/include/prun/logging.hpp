@@ -9,6 +9,7 @@
 #include <prun/logging/formatter_base.hpp>
 #include <prun/logging/handler.hpp>
 #include <prun/logging/hierarchy.hpp>
+#include <prun/logging/json_formatter.hpp>
 #include <prun/logging/level.hpp>
 #include <prun/logging/logger.hpp>
 #include <prun/logging/null_handler.hpp>
