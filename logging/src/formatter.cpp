@@ -126,10 +126,6 @@ struct Fetch {
 
 void Formatter::format_field(const Segment& seg, const Record& record, fmt::memory_buffer& out) const {
   const Fetch fetch{*this, defaults_, record};
-  if (seg.simple && seg.field.attr == Attr::asctime) {
-    format_time(record, out);
-    return;
-  }
   fmt::memory_buffer storage;
   const Arg v = fetch(seg.field, storage);
   if (seg.simple) {
@@ -169,12 +165,48 @@ void Formatter::format_field(const Segment& seg, const Record& record, fmt::memo
   else detail::format_value(shown, detail::parse_format_spec({spec.data(), spec.size()}), out);
 }
 
+namespace {
+
+void put_int(std::int64_t v, fmt::memory_buffer& out) {
+  const fmt::format_int digits(v);
+  detail::put(out, {digits.data(), digits.size()});
+}
+
+}  // namespace
+
+// The common case, a standard attribute shown as str() (%(name)s, {name}, $name): written
+// straight into `out`. Returns false for the rest.
+bool Formatter::format_simple(const Segment& seg, const Record& r, fmt::memory_buffer& storage,
+                              fmt::memory_buffer& out) const {
+  using detail::put;
+  switch (seg.field.attr) {
+    case Attr::name: put(out, r.name); return true;
+    case Attr::levelno: put_int(r.levelno, out); return true;
+    case Attr::levelname: put(out, detail::levelname_of(r.levelno, storage)); return true;
+    case Attr::pathname: put(out, r.pathname); return true;
+    case Attr::filename: put(out, detail::basename(r.pathname)); return true;
+    case Attr::module: put(out, detail::module_name(r.pathname)); return true;
+    case Attr::lineno: put_int(r.lineno, out); return true;
+    case Attr::funcName: put(out, detail::function_name(r.function)); return true;
+    case Attr::asctime: format_time(r, out); return true;
+    case Attr::thread: put_int(static_cast<std::int64_t>(r.thread), out); return true;
+    case Attr::threadName: put(out, r.thread_name); return true;
+    case Attr::process: put_int(r.process, out); return true;
+    case Attr::processName: put(out, r.process_name); return true;
+    case Attr::message: put(out, r.message); return true;
+    case Attr::task: put(out, r.task); return true;
+    case Attr::taskIndex: put_int(r.task_index, out); return true;
+    default: return false;
+  }
+}
+
 void Formatter::format(const Record& record, fmt::memory_buffer& out) const {
   const std::size_t start = out.size();
+  fmt::memory_buffer storage;
   try {
     for (const Segment& seg : segments_) {
-      if (seg.is_field) format_field(seg, record, out);
-      else detail::put(out, seg.literal);
+      if (!seg.is_field) detail::put(out, seg.literal);
+      else if (!seg.simple || !format_simple(seg, record, storage, out)) format_field(seg, record, out);
     }
   } catch (...) {
     out.resize(start);  // nothing of a record that failed to format reaches a handler's buffer

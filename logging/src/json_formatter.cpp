@@ -86,16 +86,23 @@ void Writer::chars(std::string_view s) noexcept {
   const std::size_t n = s.size();
   std::size_t i = 0, run = 0;
   auto flush = [&](std::size_t upto) { raw(s.substr(run, upto - run)); };
+  // Whether any of eight bytes needs attention: a control, '"', '\\' or a non-ASCII byte.
+  constexpr std::uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+  auto attention = [](std::uint64_t w) {
+    const std::uint64_t quote = w ^ (ones * '"'), slash = w ^ (ones * '\\');
+    return ((((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((slash - ones) & ~slash) | w) & highs) != 0;
+  };
   while (i < n) {
-    // Eight bytes at a time while none needs attention (a control, '"', '\\' or non-ASCII).
-    while (i + 8 <= n) {
+    while (i + 8 <= n) {  // eight bytes at a time while none needs attention
       std::uint64_t w;
       std::memcpy(&w, s.data() + i, 8);
-      constexpr std::uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-      const std::uint64_t quote = w ^ (ones * '"'), slash = w ^ (ones * '\\');
-      const std::uint64_t hit = ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((slash - ones) & ~slash) | w;
-      if (hit & highs) break;
+      if (attention(w)) break;
       i += 8;
+    }
+    if (i + 8 > n && i < n) {  // the tail, padded with spaces
+      std::uint64_t w = ones * ' ';
+      std::memcpy(&w, s.data() + i, n - i);
+      if (!attention(w)) i = n;
     }
     if (i >= n) break;
     const auto c = static_cast<unsigned char>(s[i]);

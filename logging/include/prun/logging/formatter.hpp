@@ -60,6 +60,8 @@ class Formatter : public FormatterBase {
   struct Segment;
 
  private:
+  bool format_simple(const Segment& seg, const Record& record, fmt::memory_buffer& storage,
+                     fmt::memory_buffer& out) const;
   void format_field(const Segment& seg, const Record& record, fmt::memory_buffer& out) const;
 
   std::string fmt_;
