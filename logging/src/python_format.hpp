@@ -1,8 +1,9 @@
 #pragma once
-// Python's value formatting as logging's format styles use it: str() and repr(), the `%`
-// operator's conversions (Objects/unicodeobject.c) and the format-spec mini-language of
-// str.format() (Python/formatter_unicode.c), ported rule by rule so that prun renders what
-// CPython 3.11 renders. Errors are std::invalid_argument with CPython's message.
+// Python's value formatting as logging's format styles use it, ported rule by rule so that prun
+// renders what CPython 3.11 renders: str(), repr() and floats (python_format.cpp), the `%`
+// operator's conversions (percent_format.cpp, after Objects/unicodeobject.c) and the
+// format-spec mini-language of str.format() (format_spec.cpp, after Python/formatter_unicode.c).
+// Errors are std::invalid_argument with CPython's message.
 
 #include <fmt/format.h>
 
@@ -67,6 +68,16 @@ FormatSpec parse_format_spec(std::string_view spec);
 std::string format_kind_error(const FormatSpec& spec, Kind kind);
 /// Appends format(v, spec) for a non-empty spec; throws std::invalid_argument.
 void format_value(const Arg& v, const FormatSpec& spec, fmt::memory_buffer& out);
+
+// ---- helpers the three files share ----
+
+/// Appends `n` copies of `fill` (nothing when n <= 0).
+void repeat(std::uint32_t fill, std::int64_t n, fmt::memory_buffer& out);
+/// The digits of `magnitude` in `base`, written into `buf`.
+std::string_view to_base(std::uint64_t magnitude, int base, char* buf, std::size_t size) noexcept;
+/// The error a UTF-8 stream gives for a surrogate code point.
+std::string surrogate_error(std::uint32_t code_point);
+[[noreturn]] void fail(std::string message);
 
 /// Whether `spec` is one logging's '{' style accepts (StrFormatStyle.fmt_spec); `{name}` for a
 /// nested width or precision is accepted too.
