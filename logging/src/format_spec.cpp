@@ -100,7 +100,7 @@ std::string format_kind_error(const FormatSpec& f, Kind kind) {
   switch (kind) {
     case Kind::text:
       if (type != 's') return unknown();
-      if (f.sign) return "Sign not allowed in string format specifier";
+      if (f.sign) return f.sign == ' ' ? "Space not allowed in string format specifier" : "Sign not allowed in string format specifier";
       if (f.alt) return "Alternate form (#) not allowed in string format specifier";
       if (f.align == '=') return "'=' alignment not allowed in string format specifier";
       return {};

@@ -38,6 +38,7 @@ class Writer {
   static std::size_t bound(std::string_view s) noexcept { return 6 * s.size(); }
 
   void raw(std::string_view s) noexcept {
+    if (s.empty()) return;  // an empty view may have no data pointer at all
     std::memcpy(p_, s.data(), s.size());
     p_ += s.size();
   }
@@ -170,14 +171,9 @@ bool written(const Record& r, std::size_t index, std::string_view prefix, const 
     if (earlier == key) return false;
     if ((!valid || !valid_utf8(earlier)) && shown_key(earlier) == shown_key(key)) return false;
   }
-  if (valid && key.size() + prefix.size() < 64) {  // every reserved name is shorter
-    char full[64];
-    std::memcpy(full, prefix.data(), prefix.size());
-    std::memcpy(full + prefix.size(), key.data(), key.size());
-    const std::string_view f(full, prefix.size() + key.size());
-    for (std::string_view name : reserved)
-      if (name == f) return false;
-  }
+  for (std::string_view name : reserved)
+    if (name.size() == prefix.size() + key.size() && name.starts_with(prefix) && name.substr(prefix.size()) == key)
+      return false;
   return true;
 }
 

@@ -10,6 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace lg = prun::logging;
 using Style = lg::Formatter::Style;
@@ -228,4 +230,28 @@ TEST_CASE("a handler takes any FormatterBase - the abstract interface") {
   CHECK(cap->lines() == std::vector<std::string>{"HELLO"});
   const lg::FormatterPtr p = std::make_shared<lg::Formatter>("%(levelname)s");
   CHECK(p->format(r) == "INFO");
+}
+
+TEST_CASE("one formatter serves many threads - each with its own caches") {
+  const lg::Formatter text("[%(asctime)s] %(funcName)s %(levelname)-8s %(user)s %(message)r");
+  const lg::JsonFormatter json;
+  auto record = [](int k) {
+    lg::Record r = sample();
+    r.created_ns += std::int64_t{k} * 1'234'567'891;  // a new second almost every time
+    r.function = k % 2 ? "void a::odd(int)" : "int even()";
+    r.extra = {{"user", std::string(k % 3 ? "ana" : "bo")}};
+    return r;
+  };
+  std::vector<std::string> expected;
+  for (int k = 0; k < 400; ++k) expected.push_back(text.format(record(k)) + json.format(record(k)));
+  std::vector<int> wrong(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 5; ++round)
+        for (int k = 0; k < 400; ++k)
+          if (text.format(record(k)) + json.format(record(k)) != expected[static_cast<std::size_t>(k)]) ++wrong[static_cast<std::size_t>(t)];
+    });
+  for (auto& th : threads) th.join();
+  CHECK(wrong == std::vector<int>(4, 0));
 }
