@@ -167,7 +167,7 @@ void Formatter::format_field(const Segment& seg, const Record& record, fmt::memo
 
 namespace {
 
-void put_int(std::int64_t v, fmt::memory_buffer& out) {
+[[gnu::always_inline]] inline void put_int(std::int64_t v, fmt::memory_buffer& out) {
   const fmt::format_int digits(v);
   detail::put(out, {digits.data(), digits.size()});
 }
@@ -176,8 +176,9 @@ void put_int(std::int64_t v, fmt::memory_buffer& out) {
 
 // The common case, a standard attribute shown as str() (%(name)s, {name}, $name): written
 // straight into `out`. Returns false for the rest.
-bool Formatter::format_simple(const Segment& seg, const Record& r, fmt::memory_buffer& storage,
-                              fmt::memory_buffer& out) const {
+[[gnu::always_inline]] inline bool Formatter::format_simple(const Segment& seg, const Record& r,
+                                                            fmt::memory_buffer& storage,
+                                                            fmt::memory_buffer& out) const {
   using detail::put;
   switch (seg.field.attr) {
     case Attr::name: put(out, r.name); return true;
