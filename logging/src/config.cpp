@@ -33,8 +33,9 @@ void basic_config(const BasicConfig& c) {
     else if (c.stream) handlers.push_back(std::make_shared<StreamHandler>(*c.stream));
     else handlers.push_back(std::make_shared<StreamHandler>(c.stream_fd.value_or(STDERR_FILENO)));
   }
-  const char* default_format = c.style == Formatter::Style::brace ? "{levelname}:{name}:{message}"
-                                                                   : "%(levelname)s:%(name)s:%(message)s";
+  const char* default_format = c.style == Formatter::Style::brace    ? "{levelname}:{name}:{message}"
+                               : c.style == Formatter::Style::dollar ? "${levelname}:${name}:${message}"
+                                                                     : "%(levelname)s:%(name)s:%(message)s";
   auto formatter = std::make_shared<const Formatter>(c.format.value_or(default_format), c.datefmt, c.style);
   for (const HandlerPtr& h : handlers) {
     if (!h->formatter()) h->set_formatter(formatter);

@@ -79,12 +79,10 @@ Factories* make_factories() {
   f->formatters["logging.Formatter"] = [](const json& a) -> FormatterPtr {
     check_keys(a, {"format", "datefmt", "style", "validate", "defaults"}, "Formatter");
     const std::string style = arg<std::string>(a, "style", "%", "Formatter");
-    if (style != "%" && style != "{") {
-      if (style == "$") fail("Formatter(): style '$' is not supported (use '%' or '{')");
-      fail("Style must be one of: %, {, $");
-    }
-    const auto s = style == "{" ? Formatter::Style::brace : Formatter::Style::percent;
-    std::string format = arg<std::string>(a, "format", style == "{" ? "{message}" : "%(message)s", "Formatter");
+    if (style != "%" && style != "{" && style != "$") fail("Style must be one of: %, {, $");
+    const auto s = style == "{" ? Formatter::Style::brace : style == "$" ? Formatter::Style::dollar : Formatter::Style::percent;
+    // No format: the style's default, as Python's Formatter(None) has it.
+    std::string format = arg<std::string>(a, "format", "", "Formatter");
     Formatter::Defaults defaults;
     if (auto it = a.find("defaults"); it != a.end() && !it->is_null()) {
       if (!it->is_object()) fail("Formatter(): 'defaults' must be a dictionary");

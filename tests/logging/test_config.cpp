@@ -2,6 +2,8 @@
 
 #include "test_support.hpp"
 
+#include <prun/logging/dict_config.hpp>
+
 namespace lg = prun::logging;
 
 TEST_CASE("basic_config follows Python's rules") {
@@ -86,4 +88,29 @@ TEST_CASE("HierarchySnapshot detaches every handler and delivers records as call
   CHECK(foo_h->lines() == std::vector<std::string>{"boom"});
   CHECK(errors->lines() == std::vector<std::string>{"boom"});
   CHECK(lg::get_logger("snapfoo").handlers() == std::vector<lg::HandlerPtr>{foo_h});
+}
+
+TEST_CASE("basic_config without a format uses the style's default - as Python does") {
+  // Python: basicConfig(style='{') -> '{levelname}:{name}:{message}', '$' -> '${levelname}:...'.
+  for (auto style : {lg::Formatter::Style::percent, lg::Formatter::Style::brace, lg::Formatter::Style::dollar}) {
+    test::CleanLogging clean;
+    test::TempDir dir;
+    lg::basic_config({.style = style, .filename = dir.file("s.log")});
+    lg::get_logger("app").warning("styled");
+    CHECK(test::read_file(dir.file("s.log")) == "WARNING:app:styled\n");
+  }
+}
+
+TEST_CASE("dict_config takes the dollar style") {
+  test::CleanLogging clean;
+  test::TempDir dir;
+  const std::string json = R"({"version": 1,
+    "formatters": {"f": {"format": "${levelname} ${message}", "style": "$"}, "plain": {}},
+    "handlers": {"h": {"class": "logging.FileHandler", "filename": ")" + dir.file("d.log") + R"(", "formatter": "f"},
+                 "p": {"class": "logging.FileHandler", "filename": ")" + dir.file("p.log") + R"(", "formatter": "plain"}},
+    "root": {"level": "INFO", "handlers": ["h", "p"]}})";
+  lg::dict_config_from_json(json);
+  lg::info("dollars");
+  CHECK(test::read_file(dir.file("d.log")) == "INFO dollars\n");
+  CHECK(test::read_file(dir.file("p.log")) == "dollars\n");  // a formatter without a format: '%(message)s'
 }

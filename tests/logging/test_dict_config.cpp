@@ -172,8 +172,8 @@ TEST_CASE("dict_config errors name the entry as Python's ValueError - and change
         "Unable to configure handler 'h': Unable to set formatter 'nope'");
   CHECK(error_of({{"version", 1}, {"handlers", {{"h", {{"class", "logging.FileHandler"}, {"filename", "x"}, {"bogus", 1}}}}}}) ==
         "Unable to configure handler 'h': FileHandler() got an unexpected keyword argument 'bogus'");
-  CHECK(error_of({{"version", 1}, {"formatters", {{"f", {{"format", "%(nope)s"}}}}}}).starts_with("Unable to configure formatter 'f': "));
-  CHECK(error_of({{"version", 1}, {"formatters", {{"f", {{"style", "$"}}}}}}).starts_with("Unable to configure formatter 'f': "));
+  CHECK(error_of({{"version", 1}, {"formatters", {{"f", {{"format", "%(message)"}}}}}}).starts_with("Unable to configure formatter 'f': "));
+  CHECK(error_of({{"version", 1}, {"formatters", {{"f", {{"style", "%s"}}}}}}).starts_with("Unable to configure formatter 'f': "));
   CHECK(error_of({{"version", 1}, {"filters", {{"x", {{"()", "nope.Factory"}}}}}}).starts_with("Unable to configure filter 'x': "));
   CHECK(error_of({{"version", 1}, {"loggers", {{"dc.err", {{"handlers", {"missing"}}}}}}}) ==
         "Unable to configure logger 'dc.err': Unable to add handler 'missing'");

@@ -8,8 +8,10 @@
 #include <prun/logging/file_handler.hpp>
 #include <prun/logging/filter.hpp>
 #include <prun/logging/formatter.hpp>
+#include <prun/logging/formatter_base.hpp>
 #include <prun/logging/handler.hpp>
 #include <prun/logging/hierarchy.hpp>
+#include <prun/logging/json_formatter.hpp>
 #include <prun/logging/level.hpp>
 #include <prun/logging/logger.hpp>
 #include <prun/logging/logger_adapter.hpp>
