@@ -12,6 +12,7 @@ namespace prun::pool {
 
 struct CancelToken::State {
   std::atomic<bool> cancelled{false};
+  std::atomic<bool> stopping{false};
   int fd = -1;
   State() : fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
     if (fd < 0) sys::throw_errno("eventfd for a cancel token");
@@ -28,6 +29,16 @@ void CancelToken::cancel() const noexcept {
 }
 
 bool CancelToken::cancelled() const noexcept { return state_->cancelled.load(std::memory_order_acquire); }
+
+void CancelToken::stop_starting() const noexcept {
+  state_->stopping.store(true, std::memory_order_release);
+  const std::uint64_t one = 1;
+  (void)!::write(state_->fd, &one, sizeof one);
+}
+
+bool CancelToken::stopping() const noexcept {
+  return state_->stopping.load(std::memory_order_acquire) || cancelled();
+}
 
 int CancelToken::fd() const noexcept { return state_->fd; }
 

@@ -17,6 +17,10 @@ class CancelToken {
   /// Cancels every run watching this token. Async-signal-safe.
   void cancel() const noexcept;
   bool cancelled() const noexcept;
+  /// Softer: the runs watching this token start no more tasks, and finish the running ones
+  /// (GNU parallel's --halt soon). Async-signal-safe.
+  void stop_starting() const noexcept;
+  bool stopping() const noexcept;
   /// A descriptor that becomes readable once cancel() was called (for event loops).
   int fd() const noexcept;
 

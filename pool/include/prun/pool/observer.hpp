@@ -43,6 +43,8 @@ struct TaskFinished {
   bool final = true;              ///< false: it will run again (a retry)
   std::string_view error;         ///< what went wrong, one line ("" when ok)
   std::int64_t peak_rss_kib = 0;  ///< of its worker, when known
+  int exit_code = -1;             ///< a command's exit status (-1: killed by a signal, or not a command)
+  int signal = 0;                 ///< the signal that ended a command or a worker (0: none)
 };
 
 struct WorkerReplaced {
