@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <random>
 #include <thread>
@@ -120,4 +121,22 @@ TEST_CASE("a drain takes a bounded bite and says that frames remain") {
   CHECK(seen == 3);
   CHECK(!t.ring.drain([&](const protocol::Frame&) { ++seen; }, SIZE_MAX));
   CHECK(seen == 10);
+}
+
+TEST_CASE("a producer that finds the ring full wakes a sleeping consumer - even publishing without a bell") {
+  TestRing t;
+  CHECK(t.ring.prepare_to_sleep());
+  std::atomic<bool> done{false};
+  std::thread producer([&] {
+    // More than the ring holds, all without a bell: only the full ring can wake the consumer.
+    for (std::uint32_t seq = 0; seq < 40; ++seq) REQUIRE(t.ring.publish(frame_of(seq, 200), t.bell[1], Ring::Bell::never));
+    done = true;
+  });
+  pollfd p{t.bell[0], POLLIN, 0};
+  REQUIRE(::poll(&p, 1, 10000) == 1);  // woken, although no publish asked for a bell
+  // From here on the consumer keeps looking (as the parent does a little after every wake-up).
+  int seen = 0;
+  while (seen < 40) t.ring.drain([&](const protocol::Frame&) { ++seen; }, SIZE_MAX);
+  producer.join();
+  CHECK(done);
 }

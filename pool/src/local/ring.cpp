@@ -28,27 +28,38 @@ Ring::Ring(void* memory, std::size_t capacity, bool construct)
       data_(static_cast<char*>(memory) + sizeof(Header)),
       capacity_(capacity) {}
 
-void Ring::wait_for_space(std::size_t need) {
+bool Ring::ring_if_asleep(int doorbell_fd, bool* rang) {
+  if (header_->consumer_sleeping.load() && header_->consumer_sleeping.exchange(0)) {
+    if (rang) *rang = true;
+    const char byte = 1;
+    return isolation::quiet_write_all(doorbell_fd, &byte, 1);
+  }
+  return true;
+}
+
+bool Ring::wait_for_space(std::size_t need, int doorbell_fd, bool* rang) {
   for (;;) {
     const std::uint32_t seen = header_->space_seq.load();
-    if (capacity_ - (header_->head.load(std::memory_order_relaxed) - header_->tail.load()) >= need) return;
+    if (capacity_ - (header_->head.load(std::memory_order_relaxed) - header_->tail.load()) >= need) return true;
     header_->producer_waiting.store(1);
     if (capacity_ - (header_->head.load(std::memory_order_relaxed) - header_->tail.load()) >= need) {
       header_->producer_waiting.store(0);
-      return;
+      return true;
     }
+    // Frames published without a bell may be all the consumer has not seen: it must come.
+    if (!ring_if_asleep(doorbell_fd, rang)) return false;
     futex_wait(&header_->space_seq, seen);  // returns at once if space was freed since `seen`
     header_->producer_waiting.store(0);
   }
 }
 
-bool Ring::publish_contiguous(std::string_view frame, int doorbell_fd, Bell bell) {
+bool Ring::publish_contiguous(std::string_view frame, int doorbell_fd, Bell bell, bool* rang) {
   const std::uint64_t head = header_->head.load(std::memory_order_relaxed);
   const std::size_t pos = head & (capacity_ - 1);
   const std::size_t to_end = capacity_ - pos;
   // A frame never wraps: the rest of the ring is skipped (with a padding frame when it fits).
   const std::size_t skip = to_end < frame.size() ? to_end : 0;
-  wait_for_space(skip + frame.size());
+  if (!wait_for_space(skip + frame.size(), doorbell_fd, rang)) return false;
   if (skip >= protocol::kHeader) {
     const auto size = static_cast<std::uint32_t>(skip - protocol::kHeader);
     std::memcpy(data_ + pos, &size, sizeof size);
@@ -56,16 +67,13 @@ bool Ring::publish_contiguous(std::string_view frame, int doorbell_fd, Bell bell
   }
   std::memcpy(data_ + ((head + skip) & (capacity_ - 1)), frame.data(), frame.size());
   header_->head.store(head + skip + frame.size(), std::memory_order_seq_cst);
-  if (bell == Bell::if_asleep && header_->consumer_sleeping.load() && header_->consumer_sleeping.exchange(0)) {
-    const char byte = 1;
-    return isolation::quiet_write_all(doorbell_fd, &byte, 1);
-  }
-  return true;
+  return bell == Bell::never || ring_if_asleep(doorbell_fd, rang);
 }
 
-bool Ring::publish(std::string_view frames, int doorbell_fd, Bell bell) {
+bool Ring::publish(std::string_view frames, int doorbell_fd, Bell bell, bool* rang) {
+  if (rang) *rang = false;
   const std::size_t max_part = capacity_ / 4;
-  if (frames.size() <= max_part) return publish_contiguous(frames, doorbell_fd, bell);
+  if (frames.size() <= max_part) return publish_contiguous(frames, doorbell_fd, bell, rang);
   // Whole frames that fit go as they are; a frame too large travels in parts.
   std::string part;
   for (std::size_t at = 0; at < frames.size();) {
@@ -79,7 +87,7 @@ bool Ring::publish(std::string_view frames, int doorbell_fd, Bell bell) {
         if (end + protocol::kHeader + size - at > max_part) break;
         end += protocol::kHeader + size;
       }
-      if (!publish_contiguous(frames.substr(at, end - at), doorbell_fd, bell)) return false;
+      if (!publish_contiguous(frames.substr(at, end - at), doorbell_fd, bell, rang)) return false;
       at = end;
       continue;
     }
@@ -89,7 +97,7 @@ bool Ring::publish(std::string_view frames, int doorbell_fd, Bell bell) {
       const std::size_t start = w.begin(protocol::Kind::part);
       w.bytes(frames.substr(at + k, std::min(max_part - protocol::kHeader, whole - k)));
       w.end(start);
-      if (!publish_contiguous(part, doorbell_fd, bell)) return false;
+      if (!publish_contiguous(part, doorbell_fd, bell, rang)) return false;
     }
     at += whole;
   }

@@ -33,9 +33,11 @@ class Ring {
   // ---- producer (the worker) ----
   enum class Bell { if_asleep, never };
   /// Publishes whole frames (headers included). With Bell::if_asleep, rings `doorbell_fd` if
-  /// the consumer sleeps. Frames larger than a quarter of the ring travel in parts. Blocks while
-  /// the ring is full. Returns false if the doorbell cannot be written (the parent is gone).
-  bool publish(std::string_view frames, int doorbell_fd, Bell bell = Bell::if_asleep);
+  /// the consumer sleeps (`*rang` says whether it did). Frames larger than a quarter of the
+  /// ring travel in parts. Blocks while the ring is full, after waking the consumer whatever
+  /// `bell` says: it must come and free space. Returns false if the doorbell cannot be written
+  /// (the parent is gone).
+  bool publish(std::string_view frames, int doorbell_fd, Bell bell = Bell::if_asleep, bool* rang = nullptr);
   /// Whether the consumer declared itself asleep (a publish with Bell::if_asleep would ring).
   bool consumer_asleep() const noexcept;
 
@@ -50,8 +52,9 @@ class Ring {
   bool empty() const noexcept;
 
  private:
-  bool publish_contiguous(std::string_view frame, int doorbell_fd, Bell bell);
-  void wait_for_space(std::size_t need);
+  bool publish_contiguous(std::string_view frame, int doorbell_fd, Bell bell, bool* rang);
+  bool ring_if_asleep(int doorbell_fd, bool* rang);
+  bool wait_for_space(std::size_t need, int doorbell_fd, bool* rang);
   void release(std::uint64_t new_tail);
   template <typename OnFrame>
   void deliver(protocol::Kind kind, std::string_view payload, OnFrame& on_frame);

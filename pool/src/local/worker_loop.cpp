@@ -155,9 +155,14 @@ class Worker {
     delivery_ = std::make_shared<RingDelivery>(ring_, io_.doorbell);
   }
 
+  // Publishes what `out_` holds. The time of every bell actually rung is kept: the parent
+  // looks at the ring again a little after each wake-up, which is what lets later frames go
+  // without a bell for a while.
   void publish(Ring::Bell bell = Ring::Bell::if_asleep) {
     if (out_.empty()) return;
-    if (!ring_.publish(out_, io_.doorbell, bell)) leave(ExitCode::parent_gone);
+    bool rang = false;
+    if (!ring_.publish(out_, io_.doorbell, bell, &rang)) leave(ExitCode::parent_gone);
+    if (rang) last_bell_ns_ = sys::monotonic_ns();
     out_.clear();
   }
 
@@ -218,12 +223,7 @@ class Worker {
   // ring again a little after every wake-up, so they wait at most a few milliseconds, and tiny
   // tasks never cost it a wake-up each.
   void publish_progress(std::int64_t now) {
-    if (now - last_bell_ns_ >= 1'000'000) {
-      if (ring_.consumer_asleep()) last_bell_ns_ = now;
-      publish(Ring::Bell::if_asleep);
-    } else {
-      publish(Ring::Bell::never);
-    }
+    publish(now - last_bell_ns_ >= 1'000'000 ? Ring::Bell::if_asleep : Ring::Bell::never);
   }
 
   // At the end of a task that made system calls: takes whatever it printed that the parent has
@@ -293,7 +293,6 @@ class Worker {
     }
     protocol::Writer(out_).empty(Kind::batch_done);
     publish(Ring::Bell::if_asleep);
-    last_bell_ns_ = sys::monotonic_ns();
   }
 
   const WorkerIo& io_;
