@@ -5,6 +5,11 @@
 //       Runs 4 tasks on 2 workers; task 2 logs "about to crash" and prints a line, then dies.
 //       stdout: the raw output lines, then "CAUGHT <index> <signal> <status>" and the last
 //       lines of the WorkerCrashed; stderr: the records.
+//   prun_test_child interrupt <default|own> <n_jobs> <log file> <ready fd>
+//       Runs 2 tasks that log numbered records ("task K record N") to the root's file handler
+//       and print numbered lines, flat out; each writes its pid (int) to <ready fd> once it
+//       has logged 1,000 records. With "own" the program has its own SIGINT handler, which
+//       cancels the run through a token: it prints CANCELLED and exits 0.
 //   prun_test_child no-init
 //       Tries Backend::spawn without having called prun::init: prints the error, exits 3.
 //   As a program for another binary's spawned workers it calls prun::init, so it answers the
@@ -60,6 +65,45 @@ int crash(const std::string& how) {
   return 1;
 }
 
+prun::CancelToken* g_token = nullptr;
+
+int interrupt(const std::string& mode, int n_jobs, const std::string& log_file, int ready_fd) {
+  auto file = std::make_shared<lg::FileHandler>(log_file, "w");
+  file->set_formatter(std::make_shared<lg::Formatter>("%(message)s"));
+  lg::get_logger().add_handler(file);
+  lg::get_logger().set_level(lg::INFO);
+  prun::CancelToken token;
+  g_token = &token;
+  if (mode == "own") {
+    struct sigaction sa{};
+    sa.sa_handler = [](int) { g_token->cancel(); };
+    ::sigaction(SIGINT, &sa, nullptr);
+  }
+  auto task = [ready_fd](int k) {
+    lg::Logger& log = lg::get_logger("flood");
+    for (long n = 0;; ++n) {
+      log.info("task {} record {}", k, n);
+      std::printf("task %d line %ld\n", k, n);
+      if (n == 1000) {
+        const int pid = ::getpid();
+        (void)!::write(ready_fd, &pid, sizeof pid);
+      }
+    }
+    return k;
+  };
+  prun::Options opts;
+  opts.n_jobs = n_jobs;
+  opts.cancel = token;
+  std::vector<prun::Task<int>> tasks{prun::delayed(task)(0), prun::delayed(task)(1)};
+  try {
+    prun::Parallel{opts}(tasks);
+  } catch (const prun::Cancelled&) {
+    std::fprintf(stderr, "CANCELLED\n");
+    return 0;
+  }
+  return 1;
+}
+
 }  // namespace
 
 int answer() { return 42; }
@@ -83,6 +127,8 @@ int main(int argc, char** argv) {
   if (argc == 2 && std::strcmp(argv[1], "no-init") == 0) return no_init();
   prun::init(argc, argv);  // a spawned worker never comes back from here
   if (argc == 3 && std::strcmp(argv[1], "crash") == 0) return crash(argv[2]);
+  if (argc == 6 && std::strcmp(argv[1], "interrupt") == 0)
+    return interrupt(argv[2], std::atoi(argv[3]), argv[4], std::atoi(argv[5]));
   std::fprintf(stderr, "usage: prun_test_child crash <sigkill|segv|abort|exit3> | no-init\n");
   return 2;
 }

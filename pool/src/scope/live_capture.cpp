@@ -24,10 +24,11 @@ namespace {
 
 constexpr std::size_t kNobody = SIZE_MAX;
 
-// Reads what a non-blocking descriptor holds, without the SyscallWatch noticing.
-void quiet_drain(int fd, std::string& into) {
+// Reads what a non-blocking descriptor holds, up to about `limit` bytes (a task printing flat
+// out never empties its pipe), without the SyscallWatch noticing.
+void quiet_drain(int fd, std::string& into, std::size_t limit) {
   char buf[65536];
-  for (;;) {
+  while (into.size() < limit) {
     const long n = isolation::quiet_syscall(SYS_read, fd, reinterpret_cast<long>(buf), sizeof buf);
     if (n > 0) {
       into.append(buf, static_cast<std::size_t>(n));
@@ -127,7 +128,7 @@ void LiveCapture::write_record(void* self, int stream, const char* data, std::si
 void LiveCapture::drain_locked() {
   for (int s = 0; s < 2; ++s) {
     bytes_.clear();
-    quiet_drain(s == 0 ? out_.read.get() : err_.read.get(), bytes_);
+    quiet_drain(s == 0 ? out_.read.get() : err_.read.get(), bytes_, std::size_t{1} << 20);
     if (!bytes_.empty()) routers_[s]->text(current_, bytes_);
     routers_[s]->flush();
   }
