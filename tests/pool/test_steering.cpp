@@ -6,8 +6,11 @@
 
 #include "test_support.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <csignal>
@@ -189,19 +192,21 @@ TEST_CASE("a task that crashed runs again on a fresh worker - its records carry 
 }
 
 TEST_CASE("results as they complete - in completion order") {
-  // Task 0 waits until task 1 has finished (a FIFO): task 1 must come first.
+  // Task 0 cannot finish before the consumer has received task 1's result: the consumer releases
+  // it through a FIFO only then. An ordered stream would wait for task 0 first, and task 0 would
+  // give up after 30 s and return -1 instead of 0.
   test::TempDir dir;
   const std::string fifo = dir.file("fifo");
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const int release = ::open(fifo.c_str(), O_RDWR | O_CLOEXEC);  // keeps the FIFO open for task 0
+  REQUIRE(release >= 0);
   auto task = [fifo](int k) {
-    if (k == 0) {
-      std::ifstream in(fifo);  // blocks until task 1 opens it for writing
-      std::string word;
-      in >> word;
-    } else {
-      std::ofstream(fifo) << "go\n";
-    }
-    return k;
+    if (k == 1) return k;
+    const int in = ::open(fifo.c_str(), O_RDONLY | O_CLOEXEC);  // a writer exists: does not block
+    pollfd p{in, POLLIN, 0};
+    const bool released = ::poll(&p, 1, 30'000) == 1;
+    ::close(in);
+    return released ? k : -1;
   };
   std::vector<prun::Task<int>> tasks{prun::delayed(task)(0), prun::delayed(task)(1)};
   auto run = prun::Parallel{opts(2)}.submit(tasks);
@@ -209,7 +214,9 @@ TEST_CASE("results as they complete - in completion order") {
   for (auto& c : run.as_completed()) {
     order.push_back(c.index);
     CHECK(c.outcome.value() == static_cast<int>(c.index));
+    if (c.index == 1) REQUIRE(::write(release, "go\n", 3) == 3);
   }
+  ::close(release);
   CHECK(order == std::vector<std::size_t>{1, 0});
 }
 
