@@ -113,9 +113,16 @@ inline std::vector<pid_t> children_of_self() {
 }
 
 /// The descriptors this process has open.
+// The descriptors open now: not the listing's own, which would otherwise hide whatever is
+// opened next under its number.
 inline std::set<int> open_fds() {
   std::set<int> fds;
-  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) fds.insert(std::stoi(e.path().filename()));
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (!dir) return fds;
+  while (const dirent* e = ::readdir(dir))
+    if (e->d_name[0] >= '0' && e->d_name[0] <= '9') fds.insert(std::atoi(e->d_name));
+  fds.erase(::dirfd(dir));
+  ::closedir(dir);
   return fds;
 }
 

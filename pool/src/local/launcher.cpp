@@ -126,8 +126,12 @@ LocalWorker ForkLauncher::launch(int slot, bool pipe_output, std::span<const int
       }
       io.ctrl = ctrl;
       io.doorbell = doorbell;
-      if (keep_callers_) {
-        // Its own channels' other ends, and every other worker's, go; the caller's stay.
+      const int own[] = {0, 1, 2, ctrl, doorbell, io.out_read, io.err_read};
+      if (keep_callers_ && !callers_.empty()) {
+        // The caller's descriptors as the run found them stay; whatever prun opened goes.
+        sys::close_all_except(callers_, own);
+      } else if (keep_callers_) {
+        // (/proc unreadable.) Its own channels' other ends, and every other worker's, go.
         for (int fd : parent_ends) ::close(fd);
         for (int fd : others) ::close(fd);
         if (ch.out) {
@@ -135,8 +139,7 @@ LocalWorker ForkLauncher::launch(int slot, bool pipe_output, std::span<const int
             if (fd > 2) ::close(fd);
         }
       } else {
-        const int keep[] = {0, 1, 2, ctrl, doorbell, io.out_read, io.err_read};
-        sys::close_all_except(keep);
+        sys::close_all_except(own);
       }
       serve(io, role_);  // never returns
     }

@@ -36,16 +36,19 @@ class Launcher {
 class ForkLauncher final : public Launcher {
  public:
   /// The child serves `role`: it may name an inherited run (options, table) and an initializer.
-  /// A worker forked for one run keeps the caller's descriptors (its closures may use them);
-  /// a pool's (`keep_callers_descriptors` false) keeps only its own.
-  ForkLauncher(WorkerRole role, bool keep_callers_descriptors)
-      : role_(std::move(role)), keep_callers_(keep_callers_descriptors) {}
+  /// A worker forked for one run keeps the caller's descriptors (its closures may use them):
+  /// `callers`, those open when the run began (sys::open_descriptors), and none that prun opened
+  /// since (the run's event loop, tokens, other workers' channels). A pool's
+  /// (`keep_callers_descriptors` false) keeps only its own.
+  ForkLauncher(WorkerRole role, bool keep_callers_descriptors, std::vector<int> callers = {})
+      : role_(std::move(role)), keep_callers_(keep_callers_descriptors), callers_(std::move(callers)) {}
   LocalWorker launch(int slot, bool pipe_output, std::span<const int> others) override;
   std::string program() const override { return "(fork)"; }
 
  private:
   WorkerRole role_;
   bool keep_callers_;
+  std::vector<int> callers_;  // ascending
 };
 
 class SpawnLauncher final : public Launcher {

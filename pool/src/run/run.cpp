@@ -11,6 +11,7 @@
 #include "../scope/sequential.hpp"
 #include "../scope/signals.hpp"
 #include "../scope/task_scope.hpp"
+#include "../sys/sys.hpp"
 #include "prepared.hpp"
 
 #include <prun/logging/logger.hpp>
@@ -53,7 +54,11 @@ std::unique_ptr<PreparedRun> prepare(const Options& options, const TaskTable& ta
   local::WorkerSetConfig config;
   config.greet = false;  // nothing to check: same program, no initializer
   config.pipe_output = options.capture_output;
-  p->owned = std::make_unique<local::WorkerSet>(n, std::make_unique<local::ForkLauncher>(std::move(role), true), config);
+  // The caller's descriptors, which the workers keep: not the run's own token.
+  std::vector<int> callers = sys::open_descriptors();
+  std::erase_if(callers, [&](int fd) { return fd == token.fd() || fd == token.stopping_fd(); });
+  p->owned = std::make_unique<local::WorkerSet>(
+      n, std::make_unique<local::ForkLauncher>(std::move(role), true, std::move(callers)), config);
   p->workers = p->owned.get();
   p->links = p->workers->prepare(n, {});
   p->config.capture = options.capture_output;

@@ -1,5 +1,6 @@
 #include "sys.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <system_error>
 
 namespace prun::pool::sys {
@@ -123,6 +125,46 @@ void close_all_except(std::span<const int> keep_unsorted) noexcept {
     next = fd + 1;
   }
   ::close_range(next, ~0u, 0);
+}
+
+void close_all_except(std::span<const int> sorted, std::span<const int> few) noexcept {
+  int small[16];
+  std::size_t n = 0;
+  for (int fd : few)
+    if (fd >= 0 && n < 16) small[n++] = fd;
+  std::sort(small, small + n);
+  unsigned next = 0;
+  auto keep = [&next](int fd) {
+    const auto u = static_cast<unsigned>(fd);
+    if (u < next) return;  // in both lists
+    if (u > next) ::close_range(next, u - 1, 0);
+    next = u + 1;
+  };
+  std::size_t i = 0, k = 0;
+  while (i < sorted.size() || k < n) {
+    if (k == n || (i < sorted.size() && sorted[i] < small[k])) {
+      if (sorted[i] >= 0) keep(sorted[i]);
+      ++i;
+    } else {
+      keep(small[k++]);
+    }
+  }
+  ::close_range(next, ~0u, 0);
+}
+
+std::vector<int> open_descriptors() {
+  std::vector<int> fds;
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (!dir) return fds;
+  const int own = ::dirfd(dir);
+  while (const dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    const int fd = std::atoi(e->d_name);
+    if (fd != own) fds.push_back(fd);
+  }
+  ::closedir(dir);
+  std::sort(fds.begin(), fds.end());
+  return fds;
 }
 
 void set_nonblocking(int fd) {

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace prun::pool::sys {
 
@@ -60,6 +61,10 @@ void close_quietly(int fd) noexcept;
 /// Closes every descriptor except those in `keep` (any order, -1 entries ignored).
 /// Allocation-free: safe between fork() and exec().
 void close_all_except(std::span<const int> keep) noexcept;
+/// The same with two lists: `sorted` in ascending order (any length), `few` in any order (at most 16).
+void close_all_except(std::span<const int> sorted, std::span<const int> few) noexcept;
+/// The descriptors open now, ascending (read from /proc/self/fd; empty if it cannot be read).
+std::vector<int> open_descriptors();
 void set_nonblocking(int fd);
 void set_cloexec(int fd, bool on);
 /// A close-on-exec copy of `fd` numbered at least `min`. Throws (EMFILE names the limit).

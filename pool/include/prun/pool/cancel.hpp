@@ -23,6 +23,8 @@ class CancelToken {
   bool stopping() const noexcept;
   /// A descriptor that becomes readable once cancel() was called (for event loops).
   int fd() const noexcept;
+  /// A descriptor that becomes readable once stop_starting() or cancel() was called.
+  int stopping_fd() const noexcept;
 
  private:
   struct State;
