@@ -10,6 +10,7 @@
 
 #include <prun/logging/handler.hpp>
 #include <prun/logging/logger.hpp>
+#include <prun/pool/commands.hpp>
 #include <prun/pool/errors.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -44,7 +45,8 @@ class Driver::Impl final : public LinkEvents {
       : options_(options), table_(table), source_(source), config_(std::move(config)),
         scheduler_(table.size, static_cast<int>(links.size()),
                    Scheduler::Options{options.batch_size, config_.max_tasks_per_worker,
-                                      options.on_error == ErrorPolicy::fail_fast, config_.window}),
+                                      options.on_error == ErrorPolicy::fail_fast, config_.window,
+                                      config_.max_outstanding}),
         observer_(options.observer.get()) {
     if (config_.cancel) own_token_ = *config_.cancel;
     for (Link* l : links) {
@@ -56,7 +58,7 @@ class Driver::Impl final : public LinkEvents {
   ~Impl() {
     for (auto& s : slots_)
       if (s.link) s.link->detach();
-    for (auto* d : {&own_cancel_, &user_cancel_})
+    for (auto* d : {&own_cancel_, &user_cancel_, &own_halt_, &user_halt_})
       if (*d) {
         boost::system::error_code ec;
         (*d)->cancel(ec);
@@ -67,12 +69,17 @@ class Driver::Impl final : public LinkEvents {
   void start() {
     scope::RoutingGuard routing;
     start_ns_ = sys::monotonic_ns();
-    watch_cancel(own_cancel_, own_token_.fd());
-    if (options_.cancel) watch_cancel(user_cancel_, options_.cancel->fd());
+    watch(own_cancel_, own_token_.fd(), &Impl::request_cancel);
+    watch(own_halt_, own_token_.stopping_fd(), &Impl::request_halt);
+    if (options_.cancel) {
+      watch(user_cancel_, options_.cancel->fd(), &Impl::request_cancel);
+      watch(user_halt_, options_.cancel->stopping_fd(), &Impl::request_halt);
+    }
     if (observer_)
-      observer_->on_run_started({table_.size, static_cast<int>(slots_.size()), config_.backend, options_.n_jobs});
+      observer_->on_run_started({n_tasks(), static_cast<int>(slots_.size()), config_.backend, options_.n_jobs});
     for (auto& s : slots_) s.link->attach(ctx_, *this);
     if (options_.cancel && options_.cancel->cancelled()) request_cancel();
+    if (options_.cancel && options_.cancel->stopping()) request_halt();
     for (auto& s : slots_) dispatch(s);
     check_done();
   }
@@ -93,12 +100,14 @@ class Driver::Impl final : public LinkEvents {
     }
     if (error_) std::rethrow_exception(error_);
     if (options_.on_error == ErrorPolicy::fail_fast)
-      for (std::size_t i = 0; i < table_.size; ++i)
+      for (std::size_t i = 0; i < n_tasks(); ++i)
         if (!scheduler_.is_done(i)) throw std::logic_error("prun: task " + std::to_string(i) + " never reported a result");
   }
 
   bool finished() const noexcept { return done_; }
   std::exception_ptr error() const noexcept { return error_; }
+  bool cancelled() const noexcept { return cancel_requested_; }
+  std::size_t n_tasks() const noexcept { return scheduler_.n_tasks(); }
   void cancel() noexcept { own_token_.cancel(); }
   void consumed(std::size_t n) {
     asio::post(ctx_, [this, n] {
@@ -122,6 +131,7 @@ class Driver::Impl final : public LinkEvents {
     std::string_view last_name;
     logging::Logger* last_logger = nullptr;
     bool stopping = false;  // recycling: give it nothing more
+    std::uint8_t ended = 0;  // streams whose end of the current task came (output to a sink)
     // The task it runs, as its `started` event told.
     std::optional<std::size_t> task;
     std::uint32_t attempt = 1;
@@ -151,10 +161,11 @@ class Driver::Impl final : public LinkEvents {
 
   Slot& slot_of(Link& link) { return slots_[static_cast<std::size_t>(link.slot())]; }
 
-  void watch_cancel(std::optional<asio::posix::stream_descriptor>& d, int fd) {
+  // A token's descriptor stays readable once set: one wait is all it takes.
+  void watch(std::optional<asio::posix::stream_descriptor>& d, int fd, void (Impl::*then)()) {
     d.emplace(ctx_, sys::dup_at_least(fd, 3));
-    d->async_wait(asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
-      if (!ec) request_cancel();
+    d->async_wait(asio::posix::stream_descriptor::wait_read, [this, then](const boost::system::error_code& ec) {
+      if (!ec) (this->*then)();
     });
   }
 
@@ -162,8 +173,36 @@ class Driver::Impl final : public LinkEvents {
 
   void dispatch(Slot& s) {
     if (s.stopping || s.stop != Stop::none || !s.link || s.link->exited() || done_) return;
-    while (auto b = scheduler_.next(s.link->slot())) send(s, *b);
+    const int w = s.link->slot();
+    for (;;) {
+      if (auto b = scheduler_.next(w)) {
+        send(s, *b);
+        continue;
+      }
+      // Nothing known is left for this worker: a pulled input gives the next task now.
+      if (!more_input() || !scheduler_.can_take(w) || scheduler_.work_left()) return;
+      // Pulling may block (input read from a pipe): what was handed out in this turn of the
+      // loop starts first (a link may start its work in a handler of its own), then the pull.
+      if (sent_this_turn_) {
+        if (!pull_posted_) {
+          pull_posted_ = true;
+          asio::post(ctx_, [this] {
+            pull_posted_ = false;
+            sent_this_turn_ = false;
+            for (auto& o : slots_) dispatch(o);
+            check_done();  // the input may have ended
+          });
+        }
+        return;
+      }
+      if (config_.pull())
+        scheduler_.grow(scheduler_.n_tasks() + 1);
+      else
+        input_over_ = true;
+    }
   }
+
+  bool more_input() const noexcept { return config_.pull && !input_over_; }
 
   void send(Slot& s, const Batch& b) {
     protocol::Batch msg;
@@ -183,6 +222,7 @@ class Driver::Impl final : public LinkEvents {
     frame_.clear();
     msg.encode(frame_);
     s.link->count_sent(b.size());
+    sent_this_turn_ = more_input();
     s.link->send(frame_);  // a failure means the worker is gone: its exit says the rest
   }
 
@@ -206,6 +246,14 @@ class Driver::Impl final : public LinkEvents {
 
   void on_output(Link& link, int stream, std::size_t task, std::string_view bytes, bool last) override {
     Slot& s = slot_of(link);
+    if (config_.output) {
+      if (!bytes.empty()) config_.output->on_output(task, stream, bytes);
+      if (last && (s.ended |= static_cast<std::uint8_t>(stream)) == 3) {
+        s.ended = 0;
+        config_.output->on_job_end(task);
+      }
+      return;
+    }
     LineRouter& router = stream == 1 ? *s.out : *s.err;
     if (!bytes.empty()) router.text(task, bytes);
     if (last) router.end(task);
@@ -231,7 +279,7 @@ class Driver::Impl final : public LinkEvents {
 
   void on_finished(Link& link, const protocol::Finished& f) override {
     const auto i = static_cast<std::size_t>(f.index);
-    if (i >= table_.size) throw protocol::ProtocolError("prun: a worker finished a task that does not exist");
+    if (i >= n_tasks()) throw protocol::ProtocolError("prun: a worker finished a task that does not exist");
     Slot& s = slot_of(link);
     const std::int64_t started = s.task == i ? s.started_ns : 0;
     const std::uint32_t attempt = scheduler_.attempt(i);
@@ -241,17 +289,17 @@ class Driver::Impl final : public LinkEvents {
       scheduler_.finished(link.slot(), i);
       table_.store(i, f.result);
       ++n_ok_;
-      tell_finished(link, i, attempt, started, f.t_ns, TaskStatus::ok, true, {}, f.peak_rss_kib);
+      tell_finished(link, i, attempt, started, f.t_ns, TaskStatus::ok, true, {}, f.peak_rss_kib, f.exit_code);
       return;
     }
     const std::string what = std::string(f.error.type) + ": " + std::string(f.error.message);
     if (options_.retry_on_error && attempt <= static_cast<std::uint32_t>(options_.retries)) {
       again(i, attempt, what);
-      tell_finished(link, i, attempt, started, f.t_ns, TaskStatus::error, false, what, f.peak_rss_kib);
+      tell_finished(link, i, attempt, started, f.t_ns, TaskStatus::error, false, what, f.peak_rss_kib, f.exit_code);
       return;
     }
     scheduler_.finished(link.slot(), i);
-    tell_finished(link, i, attempt, started, f.t_ns, TaskStatus::error, true, what, f.peak_rss_kib);
+    tell_finished(link, i, attempt, started, f.t_ns, TaskStatus::error, true, what, f.peak_rss_kib, f.exit_code);
     give_up(i, std::make_exception_ptr(TaskError(i, table_.tag(i), link.pid(), link.name(), std::string(f.error.type),
                                                  std::string(f.error.message), tail_of(s, i), attempt,
                                                  earlier_of(i))));
@@ -281,6 +329,9 @@ class Driver::Impl final : public LinkEvents {
     const std::int64_t now = sys::monotonic_ns();
     const int w = link.slot();
     const char* why = "left";
+    // How it ended, for the observer: the signal, and a command's own exit status.
+    end_signal_ = WIFSIGNALED(exit.status) ? WTERMSIG(exit.status) : 0;
+    end_code_ = exit.task_process && WIFEXITED(exit.status) ? WEXITSTATUS(exit.status) : -1;
     switch (s.stop) {
       case Stop::failed_fast:
         why = "stopped: an earlier task failed";
@@ -292,9 +343,10 @@ class Driver::Impl final : public LinkEvents {
         scheduler_.lost(w, task, false);
         if (task && !scheduler_.is_done(*task)) {
           scheduler_.give_up(*task);
-          tell_finished(link, *task, s.attempt, s.started_ns, now, TaskStatus::cancelled, true, "cancelled", 0);
+          tell_finished(link, *task, s.attempt, s.started_ns, now, TaskStatus::cancelled, true, "cancelled", 0, end_code_,
+                        end_signal_);
           if (options_.on_error == ErrorPolicy::collect && table_.fail)
-            table_.fail(*task, std::make_exception_ptr(Cancelled(scheduler_.n_done(), table_.size)));
+            table_.fail(*task, std::make_exception_ptr(Cancelled(scheduler_.n_done(), n_tasks())));
         }
         break;
       }
@@ -319,7 +371,7 @@ class Driver::Impl final : public LinkEvents {
         }
         break;
     }
-    if (!done_ && scheduler_.work_left()) replace(s, why);
+    if (!done_ && (scheduler_.work_left() || more_input())) replace(s, why);
     check_done();
   }
 
@@ -341,11 +393,13 @@ class Driver::Impl final : public LinkEvents {
   }
 
   void tell_finished(Link& link, std::size_t i, std::uint32_t attempt, std::int64_t started, std::int64_t ended,
-                     TaskStatus status, bool final, std::string_view error, std::int64_t rss) {
+                     TaskStatus status, bool final, std::string_view error, std::int64_t rss, int exit_code = -1,
+                     int sig = 0) {
     if (status != TaskStatus::ok && final) ++n_failed_;
     if (!observer_) return;
     const std::string tag = table_.tag(i);
-    observer_->on_task_finished({i, tag, link.slot() + 1, link.pid(), attempt, started, ended, status, final, error, rss});
+    observer_->on_task_finished(
+        {i, tag, link.slot() + 1, link.pid(), attempt, started, ended, status, final, error, rss, exit_code, sig});
   }
 
   // Task i runs again: its attempt so far (`what` says how it ended) is kept for its error.
@@ -373,11 +427,11 @@ class Driver::Impl final : public LinkEvents {
     const std::int64_t started = s.task == i ? s.started_ns : 0;
     if (attempt <= static_cast<std::uint32_t>(options_.retries)) {
       again(i, attempt, what);
-      tell_finished(link, i, attempt, started, now, TaskStatus::crashed, false, what, 0);
+      tell_finished(link, i, attempt, started, now, TaskStatus::crashed, false, what, 0, end_code_, end_signal_);
       return;
     }
     scheduler_.give_up(i);
-    tell_finished(link, i, attempt, started, now, TaskStatus::crashed, true, what, 0);
+    tell_finished(link, i, attempt, started, now, TaskStatus::crashed, true, what, 0, end_code_, end_signal_);
     give_up(i, error);
   }
 
@@ -387,11 +441,13 @@ class Driver::Impl final : public LinkEvents {
     TaskTimeout e(i, table_.tag(i), link.pid(), link.name(), elapsed, s.limit_s, tail_of(s, i), attempt, earlier_of(i));
     if (attempt <= static_cast<std::uint32_t>(options_.retries)) {
       again(i, attempt, e.message());
-      tell_finished(link, i, attempt, s.started_ns, now, TaskStatus::timed_out, false, e.message(), 0);
+      tell_finished(link, i, attempt, s.started_ns, now, TaskStatus::timed_out, false, e.message(), 0, end_code_,
+                    end_signal_);
       return;
     }
     scheduler_.give_up(i);
-    tell_finished(link, i, attempt, s.started_ns, now, TaskStatus::timed_out, true, e.message(), 0);
+    tell_finished(link, i, attempt, s.started_ns, now, TaskStatus::timed_out, true, e.message(), 0, end_code_,
+                  end_signal_);
     give_up(i, std::make_exception_ptr(e));
   }
 
@@ -461,6 +517,7 @@ class Driver::Impl final : public LinkEvents {
   void request_cancel() {
     if (cancel_requested_ || done_) return;
     cancel_requested_ = true;
+    input_over_ = true;
     scheduler_.cancel();
     const std::int64_t now = sys::monotonic_ns();
     for (Slot& s : slots_) {
@@ -469,6 +526,21 @@ class Driver::Impl final : public LinkEvents {
       if (s.stop == Stop::none && (s.task || s.link->running())) stop(s, Stop::cancel, now);
     }
     arm_timer();
+    check_done();
+  }
+
+  // Halting (CancelToken::stop_starting): nothing more starts; running tasks finish as usual.
+  void request_halt() {
+    if (halted_ || cancel_requested_ || done_) return;
+    halted_ = true;
+    input_over_ = true;
+    scheduler_.cancel();
+    for (Slot& s : slots_) {
+      if (!s.link || s.link->exited()) continue;
+      // A worker starts no task after the one it runs (it may have begun the next already).
+      const std::optional<Running> r = s.link->running();
+      s.link->set_stop_before(r ? r->index + 1 : 0);
+    }
     check_done();
   }
 
@@ -500,7 +572,7 @@ class Driver::Impl final : public LinkEvents {
   }
 
   void check_done() {
-    if (done_ || !scheduler_.settled()) return;
+    if (done_ || !scheduler_.settled() || more_input()) return;
     // Workers we stopped must be gone (their records delivered) before the run ends.
     for (const Slot& s : slots_)
       if (s.link && s.stop != Stop::none && !s.link->exited()) return;
@@ -510,15 +582,16 @@ class Driver::Impl final : public LinkEvents {
   void finish() {
     done_ = true;
     timer_.cancel();
-    if (cancel_requested_) {
+    const bool cut_short = cancel_requested_ || (halted_ && scheduler_.n_done() < n_tasks());
+    if (cut_short) {
       // What never finished was cancelled; the run itself ends with Cancelled.
       if (options_.on_error == ErrorPolicy::collect && table_.fail)
-        for (std::size_t i = 0; i < table_.size; ++i)
-          if (!scheduler_.is_done(i)) table_.fail(i, std::make_exception_ptr(Cancelled(scheduler_.n_done(), table_.size)));
-      if (!error_) error_ = std::make_exception_ptr(Cancelled(scheduler_.n_done(), table_.size));
+        for (std::size_t i = 0; i < n_tasks(); ++i)
+          if (!scheduler_.is_done(i)) table_.fail(i, std::make_exception_ptr(Cancelled(scheduler_.n_done(), n_tasks())));
+      if (!error_) error_ = std::make_exception_ptr(Cancelled(scheduler_.n_done(), n_tasks()));
     }
     if (observer_)
-      observer_->on_run_finished({table_.size, n_ok_, n_failed_, cancel_requested_, sys::monotonic_ns() - start_ns_});
+      observer_->on_run_finished({n_tasks(), n_ok_, n_failed_, cut_short, sys::monotonic_ns() - start_ns_});
   }
 
   const Options& options_;
@@ -527,17 +600,22 @@ class Driver::Impl final : public LinkEvents {
   DriverConfig config_;
   Scheduler scheduler_;
   RunObserver* observer_;
+  bool sent_this_turn_ = false;  // work was handed out since the last pull (input still open)
+  bool pull_posted_ = false;
   asio::io_context ctx_{1};
   asio::steady_timer timer_{ctx_};
   bool timer_armed_ = false;
   std::int64_t timer_at_ = 0;
   CancelToken own_token_;
-  std::optional<asio::posix::stream_descriptor> own_cancel_, user_cancel_;
+  std::optional<asio::posix::stream_descriptor> own_cancel_, user_cancel_, own_halt_, user_halt_;
   std::vector<Slot> slots_;
   std::unordered_map<std::size_t, std::vector<std::string>> earlier_;  // attempts of tasks that ran again
   std::string frame_;
   std::exception_ptr error_;
   bool cancel_requested_ = false;
+  bool halted_ = false;
+  bool input_over_ = false;
+  int end_signal_ = 0, end_code_ = -1;  // how the worker in on_exit ended
   bool done_ = false;
   std::int64_t start_ns_ = 0;
   std::size_t n_ok_ = 0, n_failed_ = 0;
@@ -552,6 +630,8 @@ bool Driver::step() { return impl_->step(); }
 void Driver::run() { impl_->run(); }
 bool Driver::finished() const noexcept { return impl_->finished(); }
 std::exception_ptr Driver::error() const noexcept { return impl_->error(); }
+bool Driver::cancelled() const noexcept { return impl_->cancelled(); }
+std::size_t Driver::n_tasks() const noexcept { return impl_->n_tasks(); }
 void Driver::cancel() noexcept { impl_->cancel(); }
 void Driver::consumed(std::size_t n) { impl_->consumed(n); }
 void Driver::wake() { impl_->wake(); }

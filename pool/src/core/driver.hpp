@@ -12,10 +12,15 @@
 #include <prun/pool/task_table.hpp>
 
 #include <exception>
+#include <functional>
 #include <optional>
 #include <memory>
 #include <string_view>
 #include <vector>
+
+namespace prun::pool {
+class CommandOutput;
+}
 
 namespace prun::pool::core {
 
@@ -42,6 +47,14 @@ struct DriverConfig {
   std::string_view backend = "fork";
   /// The run's own token (cancel(), signals); one is made if not given.
   std::optional<CancelToken> cancel;
+  /// A lazily pulled input: makes one more task known (true) or says the input is over
+  /// (false). Asked only when a worker would take a task and none is left, so that a task
+  /// starts as soon as it is known. Empty: the table's size is all there is.
+  std::function<bool()> pull;
+  /// Output goes here, as it comes and untouched, instead of to the parent's streams (commands).
+  CommandOutput* output = nullptr;
+  /// Batches in flight per worker (1 for commands: a job slot runs one job at a time).
+  std::size_t max_outstanding = 2;
 };
 
 class Driver {
@@ -61,6 +74,10 @@ class Driver {
   bool finished() const noexcept;
   /// The run's error (fail-fast's TaskError, Cancelled, WorkerStartError...), if any.
   std::exception_ptr error() const noexcept;
+  /// Whether the run was cancelled (not merely halted: CancelToken::stop_starting).
+  bool cancelled() const noexcept;
+  /// Tasks known (grows with a pulled input).
+  std::size_t n_tasks() const noexcept;
   /// Cancels the run. Thread-safe and async-signal-safe.
   void cancel() noexcept;
   /// The consumer took `n` results in all. Thread-safe.

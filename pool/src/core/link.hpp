@@ -28,6 +28,8 @@ struct WorkerExit {
   bool expected = false;     ///< it left cleanly after saying it would (stop, recycling, idle)
   std::optional<std::size_t> running;  ///< the task it was running when it died, when known
   std::string fatal;         ///< what it said before leaving on its own account, if anything
+  /// The process was the task itself (a command), not a worker: its exit status is the task's.
+  bool task_process = false;
 };
 
 /// The task a worker runs now.

@@ -209,6 +209,9 @@ struct Finished {
   bool ok = true;
   std::string_view result;  ///< when ok
   Failure error;            ///< when not
+  /// Not on the wire: set by links whose task is a process of its own (a command), to its
+  /// exit status; -1 otherwise.
+  int exit_code = -1;
 
   static std::size_t begin(std::string& out, std::uint64_t index);
   static void end_ok(std::string& out, std::size_t start, std::int64_t t_ns, std::int64_t rss_kib);

@@ -33,7 +33,7 @@ std::optional<Batch> Scheduler::next(int w) {
   }
   // Tasks to run again first, alone: each with its own attempt number.
   while (!again_.empty() && again_.front().first >= stop_before_) again_.pop_front();
-  if (!again_.empty() && wk.outstanding.size() < 2) {
+  if (!again_.empty() && wk.outstanding.size() < options_.max_outstanding) {
     auto [task, attempt] = again_.front();
     again_.pop_front();
     Batch b{task, task + 1, attempt};
@@ -47,7 +47,7 @@ std::optional<Batch> Scheduler::next(int w) {
   const std::size_t left = end() - next_;
   // Two batches in flight keep a worker busy while the parent reads; near the end, one, so
   // that the last tasks spread over every worker.
-  const std::size_t in_flight = left >= 2 * workers_.size() ? 2 : 1;
+  const std::size_t in_flight = left >= 2 * workers_.size() ? options_.max_outstanding : 1;
   if (wk.outstanding.size() >= in_flight) return std::nullopt;
   std::size_t size = options_.batch_size;
   if (size == 0) size = std::clamp<std::size_t>(left / (4 * workers_.size()), 1, 8192);
@@ -128,6 +128,12 @@ void Scheduler::grow(std::size_t n_tasks) {
 }
 
 std::optional<std::size_t> Scheduler::running(int w) const { return workers_[static_cast<std::size_t>(w)].running; }
+
+bool Scheduler::can_take(int w) const {
+  const Worker& wk = workers_[static_cast<std::size_t>(w)];
+  if (wk.retired || wk.lost || cancelled_ || wk.outstanding.size() >= options_.max_outstanding) return false;
+  return options_.max_tasks_per_worker == 0 || wk.taken < options_.max_tasks_per_worker;
+}
 
 bool Scheduler::busy(int w) const {
   const Worker& wk = workers_[static_cast<std::size_t>(w)];

@@ -33,6 +33,7 @@ class Scheduler {
     std::size_t max_tasks_per_worker = 0;  ///< a worker's whole life (0: no limit)
     bool fail_fast = true;
     std::size_t window = 0;                ///< fresh tasks handed out beyond those consumed (0: no limit)
+    std::size_t max_outstanding = 2;       ///< batches in flight per worker (1: a command per job slot)
   };
 
   Scheduler(std::size_t n_tasks, int n_workers, Options options);
@@ -76,6 +77,9 @@ class Scheduler {
   std::optional<std::size_t> running(int w) const;
   /// The attempt of task `task` that runs (or ran) last: 1 for the first.
   std::uint32_t attempt(std::size_t task) const { return attempts_[task]; }
+  /// Whether worker `w` would take a batch now if there were one (a lazily pulled input asks
+  /// for the next task only then).
+  bool can_take(int w) const;
   /// Whether `w` has batches outstanding.
   bool busy(int w) const;
   /// Whether work below the stop limit is left to hand out (now or once the window moves).

@@ -181,7 +181,7 @@ struct SequentialRunner::State {
 
   bool run_next() {
     if (next >= table.size) return false;
-    if (options.cancel && options.cancel->cancelled()) throw Cancelled(next, table.size);
+    if (options.cancel && options.cancel->stopping()) throw Cancelled(next, table.size);  // cancelled or halted
     resume();
     RunObserver* observer = options.observer.get();
     const std::size_t i = next++;
