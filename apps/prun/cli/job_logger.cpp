@@ -12,6 +12,8 @@
 
 #include <chrono>
 
+#include <pthread.h>
+
 namespace prun::cli {
 
 namespace log = prun::logging;
@@ -53,7 +55,8 @@ log::Record JobLogger::record(const Job& job, const JobState& state, int level, 
   r.relative_ns = r.created_ns - log::start_time_ns();
   r.process = state.pid;
   r.process_name = log::process_name();
-  r.thread_name = "MainThread";
+  r.thread = static_cast<std::uint64_t>(::pthread_self());
+  r.thread_name = log::thread_name();
   r.task = job.tag;
   r.task_index = static_cast<std::int64_t>(job.seq) - 1;
   r.worker = job.slot;
