@@ -91,6 +91,10 @@ std::optional<Args> parse_args(int argc, char** argv, bool& help) {
       return std::nullopt;
     }
     const bool known = arg == "--n-jobs" || arg == "--n-tasks" || arg == "--sleep-ms" || arg == "--log-level";
+    if (!known && !arg.starts_with("-")) {
+      complain("the demo takes no command: to run commands, use -j N instead of --n-jobs (see prun --help)");
+      return std::nullopt;
+    }
     if (!known) {
       complain("unknown option '{}' (see prun --help)", one_line(argv[i]));
       return std::nullopt;
