@@ -73,6 +73,7 @@ case "${1:-}" in
     build build-release -DCMAKE_BUILD_TYPE=Release
     ./build-release/apps/prun_bench_logging
     ./build-release/apps/prun_bench_pool
+    python3 apps/bench/bench_cli.py ./build-release/apps/prun
     ;;
   *)
     sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'

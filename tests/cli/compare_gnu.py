@@ -74,7 +74,7 @@ GROUPS = {
         ("100 failures", ["-j4", "false"], b"x\n" * 100, "rc"),
         ("101 failures", ["-j4", "false"], b"x\n" * 101, "rc"),
         ("150 failures", ["-j4", "false"], b"x\n" * 150, "rc"),
-        ("a signal is a failure", ["kill -9 $$", ":::", "1", "2"], b"", "rc"),
+        ("a signal is a failure", ["kill -9 $$; : {}", ":::", "1", "2"], b"", "rc"),
         ("unknown option", ["--frobnicate", "echo", ":::", "a"], b"", "out rc"),
         ("bad -j", ["-j", "x", "echo", ":::", "a"], b"", "out rc"),
         ("missing input file", ["echo", "::::", "/no/such/file"], b"", "out rc"),
@@ -82,7 +82,7 @@ GROUPS = {
     ],
     "joblog": [
         ("joblog columns", ["-k", "-j1", "--joblog", "JOBLOG", "echo {}; exit {}", ":::", "0", "3", "2 x"], b"", "out rc joblog"),
-        ("joblog of a signal", ["-j1", "--joblog", "JOBLOG", "kill -TERM $$", ":::", "1"], b"", "rc joblog"),
+        ("joblog of a signal", ["-j1", "--joblog", "JOBLOG", "kill -TERM $$; : {}", ":::", "1"], b"", "rc joblog"),
         ("joblog of a newline", ["-j1", "--joblog", "JOBLOG", "-0", "echo"], b"a\nb\0", "out rc joblog"),
         ("--resume", ["-k", "-j1", "--joblog", "JOBLOG", "--resume", "echo", "{#}", "{}", ":::", "a", "b", "c", "d"],
          b"", "out rc joblog", ["-k", "-j1", "--joblog", "JOBLOG", "echo", "{#}", "{}", ":::", "a", "b"]),

@@ -162,12 +162,12 @@ TEST_CASE("--log writes each line and event as a record with the job's fields") 
         "1|a|1000|stdout|1|line|INFO|one\n"
         "1|a|1000|stderr|1|line|INFO|oops\n"
         "1|a|1000|stdout|1|line|INFO|two\n"
-        "1|a|1000|event|1|end|INFO|end: exit status 0 after 0.001s\n"
+        "1|a|1000|event|1|end|INFO|end: exit status 0\n"
         "2|b|1001|event|1|start|INFO|start: cmd b\n"
         "2|b|1001|stdout|1|line|INFO|one\n"
         "2|b|1001|stderr|1|line|INFO|oops\n"
         "2|b|1001|stdout|1|line|INFO|two\n"
-        "2|b|1001|event|1|end|ERROR|end: killed by signal SIGSEGV after 0.001s\n"
+        "2|b|1001|event|1|end|ERROR|end: killed by signal SIGSEGV\n"
         "last lines:\n  one\n  oops\n  two\n");
 }
 

@@ -118,27 +118,23 @@ void JobLogger::finished(std::size_t index, const Job& job, const pool::TaskFini
     }
   }
   const double seconds = event.started_ns > 0 ? double(event.finished_ns - event.started_ns) / 1e9 : 0.0;
+  // The message says how it ended; how long it took is the record's duration.
   std::string what;
   int level = log::ERROR;
   switch (event.status) {
     case pool::TaskStatus::ok:
-      what = fmt::format("exit status 0 after {:.3f}s", seconds);
+      what = "exit status 0";
       level = log::INFO;
       break;
-    case pool::TaskStatus::error:
-      what = fmt::format("failed: exit status {} after {:.3f}s", event.exit_code, seconds);
-      break;
+    case pool::TaskStatus::error: what = fmt::format("exit status {}", event.exit_code); break;
     case pool::TaskStatus::crashed:
-      what = event.signal ? fmt::format("killed by signal {} after {:.3f}s", pool::signal_name(event.signal), seconds)
-                          : fmt::format("failed: exit status {} after {:.3f}s", event.exit_code, seconds);
+      what = event.signal ? "killed by signal " + pool::signal_name(event.signal) : fmt::format("exit status {}", event.exit_code);
       break;
     case pool::TaskStatus::timed_out:
-      what = fmt::format("timed out after {:.3f}s{}", seconds,
-                         event.signal ? " (killed by " + pool::signal_name(event.signal) + ")" : std::string());
+      what = "timed out" + (event.signal ? ", killed by signal " + pool::signal_name(event.signal) : std::string());
       break;
     case pool::TaskStatus::cancelled:
-      what = fmt::format("stopped by prun after {:.3f}s{}", seconds,
-                         event.signal ? " (" + pool::signal_name(event.signal) + ")" : std::string());
+      what = "stopped by prun" + (event.signal ? " with signal " + pool::signal_name(event.signal) : std::string());
       level = log::WARNING;
       break;
   }

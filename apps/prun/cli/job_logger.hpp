@@ -23,7 +23,8 @@ inline constexpr const char* kDefaultLogFormat = "%(asctime)s %(levelname)s %(se
 /// a failure, a signal or a timeout, WARNING for a job prun stopped or one that runs again).
 /// Every record has the extras seq, tag, args, pid, stream, attempt and event, and the task
 /// fields (task = tag, taskIndex = seq - 1, worker = slot, attempt); an end record has
-/// exit_code, signal (its name, "" for none) and duration (seconds), and for a job that did
+/// exit_code, signal (its name, "" for none) and duration (seconds; the message says how it
+/// ended: "exit status 3", "killed by signal SIGKILL", "timed out"), and for a job that did
 /// not succeed its last lines, shown below the message as an exception's text is. A format
 /// may name any of them on every record (missing ones are ""). Single-threaded.
 class JobLogger {
