@@ -5,12 +5,23 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <system_error>
 
 namespace prun::cli {
 
+namespace {
+// Progress is a courtesy: a stderr that cannot be written to does not stop the run.
+void draw_quietly(int fd, std::string_view text) {
+  try {
+    write_fully(fd, text);
+  } catch (const std::system_error&) {
+  }
+}
+}  // namespace
+
 ProgressDisplay::ProgressDisplay(Settings settings) : settings_(settings), start_(std::chrono::steady_clock::now()) {
   if (settings_.progress) {
-    write_fully(settings_.fd, fmt::format("\nComputers / CPU cores / Max jobs to run\n1:local / {} / {}\n\n"
+    draw_quietly(settings_.fd, fmt::format("\nComputers / CPU cores / Max jobs to run\n1:local / {} / {}\n\n"
                                           "Computer:jobs running/jobs completed/%of started jobs/Average seconds to complete\n",
                                           settings_.cpus, settings_.n_jobs));
   }
@@ -36,12 +47,16 @@ void ProgressDisplay::draw(bool force) {
   if (!force && drawn_ && now - last_draw_ < settings_.refresh) return;
   last_draw_ = now;
   drawn_ = true;
-  write_fully(settings_.fd, "\r" + line() + " ");
+  draw_quietly(settings_.fd, "\r" + line() + " ");
 }
 
 void ProgressDisplay::started() {
   ++running_;
   draw(false);
+}
+
+void ProgressDisplay::retrying() {
+  if (running_) --running_;
 }
 
 void ProgressDisplay::finished(double runtime_s, std::string_view tag) {
@@ -54,7 +69,7 @@ void ProgressDisplay::finished(double runtime_s, std::string_view tag) {
 
 void ProgressDisplay::done() {
   draw(true);
-  write_fully(settings_.fd, "\n");
+  draw_quietly(settings_.fd, "\n");
 }
 
 }  // namespace prun::cli

@@ -20,6 +20,8 @@ class ProgressDisplay {
   explicit ProgressDisplay(Settings settings);
 
   void started();
+  /// An attempt ended and the job runs again.
+  void retrying();
   /// A job ended for good after `runtime_s`; `tag` names it (the bar shows the last one).
   void finished(double runtime_s, std::string_view tag);
   /// The run is over: the last state, then a newline.

@@ -174,6 +174,7 @@ void Session::task_finished(const pool::TaskFinished& event) {
   if (running_) --running_;
   if (logger_) logger_->finished(event.index, e->job, event);
   if (!event.final) {
+    if (progress_) progress_->retrying();
     sink_.job_done(event.index, false);
     if (results_) results_->done(event.index, false);
     return;
