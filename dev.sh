@@ -9,8 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# libcli11-dev reads prun's command line; parallel (GNU parallel) is what the CLI's tests
+# compare prun with, and what its benchmark measures it against.
 PACKAGES=(g++ cmake ninja-build python3 libboost1.81-dev
-          libfmt-dev doctest-dev libcereal-dev nlohmann-json3-dev)
+          libfmt-dev doctest-dev libcereal-dev nlohmann-json3-dev libcli11-dev parallel)
 
 install_missing() {
   local missing=()
@@ -71,6 +73,7 @@ case "${1:-}" in
     build build-release -DCMAKE_BUILD_TYPE=Release
     ./build-release/apps/prun_bench_logging
     ./build-release/apps/prun_bench_pool
+    python3 apps/bench/bench_cli.py ./build-release/apps/prun
     ;;
   *)
     sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'

@@ -1,6 +1,8 @@
-// `prun --n-jobs N`: the seed's demo, and its answers to bad input.
+// `prun --n-jobs N`: the seed's demo, and its answers to bad input. The demo is chosen by its
+// first argument; whatever standard input holds, it reads none.
 #include <doctest/doctest.h>
 
+#include "program.hpp"
 #include "test_support.hpp"
 
 #include <algorithm>
@@ -61,8 +63,8 @@ TEST_CASE("the demo prints the seed's lines - and n_jobs=1 runs everything in Ma
 
 TEST_CASE("bad input prints one line naming the problem and exits 2 without starting anything") {
   for (const auto& args : std::vector<std::vector<std::string>>{
-           {"--n-jobs", "0"}, {"--n-jobs", "abc"}, {"--n-jobs", "2", "--frobnicate"}, {}, {"--n-jobs"},
-           {"--n-jobs", "2", "--log-level", "LOUD"}, {"--n-jobs", "2", "--n-tasks", "-1"}}) {
+           {"--n-jobs", "0"}, {"--n-jobs", "abc"}, {"--n-jobs", "2", "--frobnicate"}, {"--sleep-ms", "1"}, {"--n-jobs"},
+           {"--n-jobs", "2", "--log-level", "LOUD"}, {"--n-jobs", "2", "--n-tasks", "-1"}, {"--n-jobs", "2", "echo", ":::", "a"}}) {
     std::vector<std::string> argv{PRUN_EXE};
     argv.insert(argv.end(), args.begin(), args.end());
     test::ProcessResult r = test::run_program(argv);
@@ -72,9 +74,24 @@ TEST_CASE("bad input prints one line naming the problem and exits 2 without star
     CHECK(test::split_lines(r.err).size() == 1);
     CHECK(r.err.starts_with("prun: "));
   }
-  test::ProcessResult help = test::run_program({PRUN_EXE, "--help"});
+  test::ProcessResult help = test::run_program({PRUN_EXE, "--n-jobs", "2", "--help"});
   CHECK(help.status == 0);
   CHECK(help.out.starts_with("usage: prun --n-jobs N"));
+  // prun --help describes both modes and how they are told apart.
+  test::ProcessResult both = test::run_program({PRUN_EXE, "--help"});
+  CHECK(both.status == 0);
+  CHECK(both.out.starts_with("usage: prun [options] COMMAND"));
+  CHECK(both.out.find("prun --n-jobs N [--n-tasks K] [--sleep-ms MS] [--log-level LEVEL]   (the demo)") != std::string::npos);
+  CHECK(both.out.find("when the first argument is --n-jobs, --n-tasks, --sleep-ms or --log-level") != std::string::npos);
+}
+
+TEST_CASE("the demo reads nothing from standard input, whatever it holds") {
+  for (const std::string& input : {std::string(), std::string("echo hello\necho world\n")}) {
+    test::Program p({PRUN_EXE, "--n-jobs", "2", "--sleep-ms", "1"}, input);
+    test::ProcessResult r = p.wait();
+    CHECK(r.status == 0);
+    CHECK(r.out == "Running: n_jobs=2 ...\n['1', '2', '3']\n");
+  }
 }
 
 TEST_CASE("failures are one line on stderr with exit status 1 - arguments shown escaped") {
