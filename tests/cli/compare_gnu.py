@@ -24,7 +24,8 @@ PATHS = ["/a/b/c.tar.gz", "rel/x.y", "noext", "./d.e/f", "/top", ".hidden", "a/"
 # "parallel:" read as "prun:"), "joblog" joblog columns but times, "results" the results tree.
 GROUPS = {
     "quoting": [
-        ("dry-run quotes values", ["--dry-run", "echo", ":::"] + TRICKY, b"", "out rc"),
+        # -k: without it GNU parallel prints dry-run lines in the order its job slots free up.
+        ("dry-run quotes values", ["-k", "--dry-run", "echo", ":::"] + TRICKY, b"", "out rc"),
         ("dry-run appends {}", ["--dry-run", "echo", ":::", "a"], b"", "out rc"),
         ("command words are joined unquoted", ["--dry-run", "echo", "a b", "{}; ls", ":::", "x y"], b"", "out rc"),
         ("quoted inside quotes too", ["--dry-run", 'echo "{}" \'{}\'', ":::", "a b"], b"", "out rc"),
@@ -75,8 +76,9 @@ GROUPS = {
         ("101 failures", ["-j4", "false"], b"x\n" * 101, "rc"),
         ("150 failures", ["-j4", "false"], b"x\n" * 150, "rc"),
         ("a signal is a failure", ["kill -9 $$; : {}", ":::", "1", "2"], b"", "rc"),
-        ("unknown option", ["--frobnicate", "echo", ":::", "a"], b"", "out rc"),
-        ("bad -j", ["-j", "x", "echo", ":::", "a"], b"", "out rc"),
+        # GNU parallel prints its usage on stdout here; prun names the mistake on stderr only.
+        ("unknown option", ["--frobnicate", "echo", ":::", "a"], b"", "rc"),
+        ("bad -j", ["-j", "x", "echo", ":::", "a"], b"", "rc"),
         ("missing input file", ["echo", "::::", "/no/such/file"], b"", "out rc"),
         ("bad --halt", ["--halt", "later", "echo", ":::", "a"], b"", "out rc"),
     ],
