@@ -48,7 +48,9 @@ def main():
         print("# GNU parallel is not installed: no gnu_parallel_true_jobs_s")
 
     jobs = " ".join(str(i) for i in range(OUTPUT_JOBS))
-    producer = f"yes {LINE} | head -c {OUTPUT_BYTES}"
+    # `: {}` takes the value: without a replacement string prun and GNU parallel append it to the
+    # command, and `head -c N 3` would read a file named 3.
+    producer = f"yes {LINE} | head -c {OUTPUT_BYTES}; : {{}}"
     mb = OUTPUT_JOBS * OUTPUT_BYTES / 1e6
     t = best(f"{prun} -j2 '{producer}' ::: {jobs} | cat > /dev/null", repeat)
     print(f"cli_output_mb_s {mb / t:.0f}")

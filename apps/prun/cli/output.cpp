@@ -5,12 +5,38 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <system_error>
 
 namespace prun::cli {
 
 // ---- Spool ----
+
+std::unique_ptr<char[]> SpoolBudget::take_chunk() {
+  if (free_chunks.empty()) return std::make_unique_for_overwrite<char[]>(kChunk);
+  std::unique_ptr<char[]> c = std::move(free_chunks.back());
+  free_chunks.pop_back();
+  return c;
+}
+
+void SpoolBudget::give_back(std::unique_ptr<char[]> chunk) {
+  if (free_chunks.size() * kChunk < limit) free_chunks.push_back(std::move(chunk));
+}
+
+namespace {
+
+void write_to_file(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::system_error(errno, std::generic_category(), "writing held output to a temporary file");
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
 
 Spool::~Spool() {
   if (fd_ >= 0) ::close(fd_);
@@ -26,46 +52,45 @@ void Spool::spill(SpoolBudget& budget) {
     if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "a temporary file for held output in " + std::string(dir));
     ::unlink(path.c_str());
   }
-  std::string_view rest = memory_;
-  while (!rest.empty()) {
-    ssize_t n = ::write(fd_, rest.data(), rest.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::system_error(errno, std::generic_category(), "writing held output to a temporary file");
-    rest.remove_prefix(static_cast<std::size_t>(n));
-  }
-  file_size_ = memory_.size();
-  budget.used -= memory_.size();
-  std::string().swap(memory_);
+  const std::size_t held = size_;
+  for (std::size_t k = 0; k < chunks_.size(); ++k)
+    write_to_file(fd_, std::string_view(chunks_[k].get(), std::min(SpoolBudget::kChunk, size_ - k * SpoolBudget::kChunk)));
+  clear_memory(budget);
+  file_size_ = held;
 }
 
 void Spool::append(std::string_view bytes, SpoolBudget& budget) {
   if (fd_ < 0 && budget.used + bytes.size() > budget.limit) spill(budget);
-  if (fd_ < 0) {
-    memory_.append(bytes);
-    budget.used += bytes.size();
+  if (fd_ >= 0) {
+    write_to_file(fd_, bytes);
+    file_size_ += bytes.size();
     return;
   }
+  budget.used += bytes.size();
   while (!bytes.empty()) {
-    ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::system_error(errno, std::generic_category(), "writing held output to a temporary file");
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-    file_size_ += static_cast<std::size_t>(n);
+    const std::size_t at = size_ % SpoolBudget::kChunk;
+    if (at == 0 && size_ / SpoolBudget::kChunk == chunks_.size()) chunks_.push_back(budget.take_chunk());
+    const std::size_t n = std::min(bytes.size(), SpoolBudget::kChunk - at);
+    std::memcpy(chunks_.back().get() + at, bytes.data(), n);
+    size_ += n;
+    bytes.remove_prefix(n);
   }
 }
 
 void Spool::drain(const std::function<void(std::string_view)>& sink, SpoolBudget& budget) {
   if (fd_ >= 0) {
-    std::string chunk(std::size_t{1} << 20, '\0');
+    std::unique_ptr<char[]> chunk = budget.take_chunk();
     for (off_t at = 0; at < static_cast<off_t>(file_size_);) {
-      ssize_t n = ::pread(fd_, chunk.data(), chunk.size(), at);
+      ssize_t n = ::pread(fd_, chunk.get(), SpoolBudget::kChunk, at);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) throw std::system_error(n < 0 ? errno : EIO, std::generic_category(), "reading held output back");
-      sink(std::string_view(chunk.data(), static_cast<std::size_t>(n)));
+      sink(std::string_view(chunk.get(), static_cast<std::size_t>(n)));
       at += n;
     }
-  } else if (!memory_.empty()) {
-    sink(memory_);
+    budget.give_back(std::move(chunk));
+  } else {
+    for (std::size_t k = 0; k < chunks_.size(); ++k)
+      sink(std::string_view(chunks_[k].get(), std::min(SpoolBudget::kChunk, size_ - k * SpoolBudget::kChunk)));
   }
   clear(budget);
 }
@@ -76,8 +101,14 @@ void Spool::clear(SpoolBudget& budget) {
     fd_ = -1;
     file_size_ = 0;
   }
-  budget.used -= memory_.size();
-  std::string().swap(memory_);
+  clear_memory(budget);
+}
+
+void Spool::clear_memory(SpoolBudget& budget) {
+  budget.used -= size_;
+  size_ = 0;
+  for (auto& c : chunks_) budget.give_back(std::move(c));
+  chunks_.clear();
 }
 
 bool write_fully(int fd, std::string_view bytes) {

@@ -11,13 +11,20 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace prun::cli {
 
 /// The memory the held output of all jobs may take before it goes to temporary files.
 struct SpoolBudget {
+  static constexpr std::size_t kChunk = std::size_t{1} << 20;
   std::size_t limit = std::size_t{256} << 20;
   std::size_t used = 0;
+  /// Chunks given back, kept for the next jobs: their pages stay mapped, so holding a job's
+  /// output costs a copy, not a page fault per 4 KiB (and a string's doubling copies).
+  std::vector<std::unique_ptr<char[]>> free_chunks;
+  std::unique_ptr<char[]> take_chunk();
+  void give_back(std::unique_ptr<char[]> chunk);
 };
 
 /// The bytes of one stream of one job until they may be printed: in memory, or in an unlinked
@@ -29,14 +36,16 @@ class Spool {
   Spool(const Spool&) = delete;
   Spool& operator=(const Spool&) = delete;
   void append(std::string_view bytes, SpoolBudget& budget);
-  bool empty() const noexcept { return memory_.empty() && file_size_ == 0; }
+  bool empty() const noexcept { return size_ == 0 && file_size_ == 0; }
   /// Hands the bytes to `sink` in order, in pieces, then empties the spool.
   void drain(const std::function<void(std::string_view)>& sink, SpoolBudget& budget);
   void clear(SpoolBudget& budget);
 
  private:
   void spill(SpoolBudget& budget);
-  std::string memory_;
+  void clear_memory(SpoolBudget& budget);
+  std::vector<std::unique_ptr<char[]>> chunks_;  // the memory part: full chunks, the last one filling
+  std::size_t size_ = 0;                          // bytes held in memory
   int fd_ = -1;
   std::size_t file_size_ = 0;
 };
