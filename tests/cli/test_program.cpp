@@ -49,9 +49,10 @@ TEST_CASE("Ctrl-C: running jobs are killed with their process groups, output and
   const std::string fifo = dir.file("ready");
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   // Each job prints its process group, then says it runs (through the FIFO) and sleeps; its
-  // sleep is a child in the same group. Job 1 ends at once.
+  // sleep is a child in the same group. Job 1 ends at once; -j2: job 3 starts only once job 1
+  // is over (its output printed, its joblog line written), so both sleepers running means it is.
   const std::string job = "echo pgid $(ps -o pgid= $$); if [ {} != 0 ]; then echo > " + fifo + "; sleep {}; fi; echo end {}";
-  test::Program prun({PRUN_EXE, "-j3", "--joblog", dir.file("log"), job, ":::", "0", "30", "31"});
+  test::Program prun({PRUN_EXE, "-j2", "--joblog", dir.file("log"), job, ":::", "0", "30", "31"});
   {
     // Both sleepers are running once two lines came. Opened for reading and writing: the FIFO
     // does not end when the first job has closed it before the second opened it.
