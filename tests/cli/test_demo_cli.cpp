@@ -95,6 +95,7 @@ TEST_CASE("the demo reads nothing from standard input, whatever it holds") {
 }
 
 TEST_CASE("failures are one line on stderr with exit status 1 - arguments shown escaped") {
+#if !defined(__SANITIZE_ADDRESS__)  // UBSan's vptr check opens a pipe: with none left it reports falsely
   // Too few descriptors for 8 workers: the cause names the limit.
   test::ProcessResult fds = test::run_program({PRUN_EXE, "--n-jobs", "8", "--sleep-ms", "0"}, {{RLIMIT_NOFILE, 16}});
   CAPTURE(fds.err);
@@ -104,6 +105,7 @@ TEST_CASE("failures are one line on stderr with exit status 1 - arguments shown 
   CHECK(lines.back().starts_with("prun: "));
   CHECK(lines.back().find("ulimit -n") != std::string::npos);
   CHECK(std::count_if(lines.begin(), lines.end(), [](auto& l) { return l.starts_with("prun: "); }) == 1);
+#endif
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)  // they reserve terabytes of address space
   // Too little memory for 2^31 tasks.
   test::ProcessResult big = test::run_program({PRUN_EXE, "--n-jobs", "2", "--n-tasks", "2147483647"},

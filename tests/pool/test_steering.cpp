@@ -259,8 +259,11 @@ TEST_CASE("a slow consumer holds memory bounded - the run waits for it") {
   rusage after{};
   ::getrusage(RUSAGE_SELF, &after);
   CHECK(n == 400);
-  // Unbounded, the 400 MiB of results would pile up; bounded, a few dozen MiB at most.
+  // Unbounded, the 400 MiB of results would pile up; bounded, a few dozen MiB at most. (ASan
+  // keeps freed memory in quarantine, 256 MiB by default: its peak says nothing of what is held.)
+#if !defined(__SANITIZE_ADDRESS__)
   CHECK(after.ru_maxrss - before.ru_maxrss < 64 * 1024);
+#endif
 }
 
 TEST_CASE("cancel from another thread - and from a signal handler of the program's own") {
