@@ -33,6 +33,7 @@ class Delivery::LazyPrefix final : public logging::Filter {
     ready_.store(nullptr, std::memory_order_release);
   }
   bool filter(logging::Record& record) override {
+    if (record.prefixed) return true;  // the task's own PrefixFilter gave it one: not a second
     const std::string* prefix = ready_.load(std::memory_order_acquire);
     if (!prefix) {
       std::lock_guard lock(mutex_);
@@ -43,6 +44,7 @@ class Delivery::LazyPrefix final : public logging::Filter {
       }
     }
     record.message.insert(0, *prefix);
+    record.prefixed = true;
     return true;
   }
 
@@ -61,11 +63,12 @@ Delivery::Delivery(bool keep_tail) : prefix_(std::make_shared<LazyPrefix>()), ke
 
 void Delivery::set_task(std::string_view pattern, std::string_view tag, std::size_t index) {
   prefix_->set(pattern, tag, index);
+  own_output_.store(false, std::memory_order_relaxed);
 }
 
 void Delivery::emit(const logging::Record& record) {
   if (keep_tail_) tail_.push(record);
-  deliver(record);
+  if (!own_output_.load(std::memory_order_relaxed)) deliver(record);
 }
 
 Outcome describe_current_exception() {

@@ -6,6 +6,7 @@
 #include <prun/logging.hpp>
 #include <prun/pool/task_table.hpp>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,8 +20,15 @@ class Delivery : public logging::Handler {
   /// With `keep_tail`, the last records are kept for error reports.
   explicit Delivery(bool keep_tail);
   /// The task whose prefix records get next; the prefix is only expanded once a record needs it.
+  /// Records go to the parent again (see task_root_configured()).
   void set_task(std::string_view pattern, std::string_view tag, std::size_t index);
   core::LogTail& tail() noexcept { return tail_; }
+
+  bool is_task_delivery() const noexcept final { return true; }
+  /// basic_config() in the task gave the root handlers of its own, as in a fresh Python child:
+  /// until the next set_task(), the task's records go to those handlers only (they are still
+  /// prefixed and kept for error reports), not to the parent's configuration as well.
+  void task_root_configured() noexcept final { own_output_.store(true, std::memory_order_relaxed); }
 
  protected:
   void emit(const logging::Record& record) final;
@@ -30,6 +38,7 @@ class Delivery : public logging::Handler {
   class LazyPrefix;
   std::shared_ptr<LazyPrefix> prefix_;
   bool keep_tail_;
+  std::atomic<bool> own_output_{false};
   core::LogTail tail_;
 };
 
