@@ -67,8 +67,11 @@ void Delivery::set_task(std::string_view pattern, std::string_view tag, std::siz
 }
 
 void Delivery::emit(const logging::Record& record) {
+  // A task whose basic_config gave it handlers of its own writes its records there only; the
+  // tail is not kept either, so that its error reports are the same on every backend.
+  if (own_output_.load(std::memory_order_relaxed)) return;
   if (keep_tail_) tail_.push(record);
-  if (!own_output_.load(std::memory_order_relaxed)) deliver(record);
+  deliver(record);
 }
 
 Outcome describe_current_exception() {

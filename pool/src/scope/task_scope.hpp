@@ -26,8 +26,8 @@ class Delivery : public logging::Handler {
 
   bool is_task_delivery() const noexcept final { return true; }
   /// basic_config() in the task gave the root handlers of its own, as in a fresh Python child:
-  /// until the next set_task(), the task's records go to those handlers only (they are still
-  /// prefixed and kept for error reports), not to the parent's configuration as well.
+  /// until the next set_task(), the task's records go to those handlers only (still with the
+  /// task's prefix), not to the parent's configuration, nor into the lines of error reports.
   void task_root_configured() noexcept final { own_output_.store(true, std::memory_order_relaxed); }
 
  protected:
