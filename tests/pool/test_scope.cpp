@@ -178,3 +178,74 @@ TEST_CASE("handlers inherited through fork never write from a worker") {
   }
   CHECK(ks == std::set<std::string>{"0", "1", "2", "3"});
 }
+
+namespace {
+int own_prefix_task(int i) {
+  // The seeds' PrefixFilter on the task's root: records logged on the root get it, and no second.
+  lg::get_logger().set_filters({std::make_shared<lg::PrefixFilter>("mine=" + std::to_string(i) + " ")});
+  lg::warning("on the root");
+  lg::get_logger("lib").warning("on a child");  // not through the root's filters: prun's prefix
+  return i;
+}
+
+int basic_config_task(int i) {
+  // A fresh Python child's basicConfig: this task's records go to its own stderr handler.
+  lg::basic_config({.level = lg::DEBUG, .format = "own %(levelname)s %(name)s %(message)s"});
+  lg::debug("debug {}", i);
+  lg::get_logger("lib").info("info {}", i);
+  std::fprintf(stderr, "printed %d\n", i);
+  return i;
+}
+
+int plain_task(int i) {
+  lg::info("plain {}", i);
+  return i;
+}
+}  // namespace
+
+TEST_CASE("a task's own PrefixFilter on the root gives its records one prefix") {
+  for (int n_jobs : {1, 2}) {
+    CAPTURE(n_jobs);
+    test::CleanLogging clean;
+    auto h = std::make_shared<lg::CaptureHandler>();
+    lg::get_logger().add_handler(h);
+    std::vector<prun::Task<int>> tasks;
+    for (int i = 0; i < 2; ++i) tasks.push_back(prun::delayed(own_prefix_task)(i));
+    prun::Parallel(fork_opts(n_jobs))(tasks);
+    auto got = by_task(h->records());
+    for (int i = 0; i < 2; ++i)
+      CHECK(got[std::to_string(i + 1)] == std::vector<std::string>{
+                                            "WARNING root mine=" + std::to_string(i) + " on the root",
+                                            "WARNING lib process=" + std::to_string(i + 1) + " on a child"});
+  }
+}
+
+TEST_CASE("basic_config in a task configures it as a fresh child - its lines whole on the parent's stderr") {
+  for (int n_jobs : {1, 2}) {
+    CAPTURE(n_jobs);
+    test::CleanLogging clean;
+    auto h = std::make_shared<lg::CaptureHandler>();
+    lg::get_logger().add_handler(h);
+    lg::get_logger().set_level(lg::INFO);
+    auto opts = fork_opts(n_jobs);
+    opts.capture_output = true;
+    std::vector<prun::Task<int>> tasks{prun::delayed(basic_config_task)(0), prun::delayed(plain_task)(1)};
+    std::string err;
+    {
+      test::FdCapture capture(2);
+      CHECK(prun::Parallel(opts)(tasks) == std::vector<int>{0, 1});
+      err = capture.text();
+    }
+    // The handler's records as it formats them (with the task's prefix, once), not as printed
+    // lines; what the task printed gets the prefix of printed lines.
+    auto lines = test::split_lines(err);
+    std::sort(lines.begin(), lines.end());
+    CHECK(lines == std::vector<std::string>{"own DEBUG root process=1 debug 0", "own INFO lib process=1 info 0",
+                                            "process=1 printed 0"});
+    // The parent's handlers get the other task's records only; the next task starts afresh.
+    CHECK(by_task(h->records()) == std::map<std::string, std::vector<std::string>>{{"2", {"INFO root process=2 plain 1"}}});
+    // And the parent's own configuration is as it was.
+    CHECK(lg::get_logger().handlers() == std::vector<lg::HandlerPtr>{h});
+    CHECK(lg::get_logger().level() == lg::INFO);
+  }
+}
