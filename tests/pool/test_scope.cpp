@@ -5,6 +5,9 @@
 
 #include "test_support.hpp"
 
+#include <algorithm>
+#include <cstdio>
+
 namespace lg = prun::logging;
 
 namespace {
