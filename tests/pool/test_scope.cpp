@@ -252,3 +252,57 @@ TEST_CASE("basic_config in a task configures it as a fresh child - its lines who
     CHECK(lg::get_logger().level() == lg::INFO);
   }
 }
+
+namespace {
+// What the task finds, then one record on each of the loggers the parent configured.
+std::string scope_state() {
+  lg::Logger& app = lg::get_logger("app");
+  lg::Logger& root = lg::get_logger();
+  std::string s = "app " + std::to_string(app.level()) + " " + std::to_string(app.propagate()) + " " +
+                  std::to_string(app.disabled()) + " " + std::to_string(app.filters().size()) + " " +
+                  std::to_string(app.handlers().size()) + " quiet " + std::to_string(lg::get_logger("quiet").disabled()) +
+                  " solo " + std::to_string(lg::get_logger("solo").propagate()) + " root " + std::to_string(root.level()) +
+                  " " + std::to_string(root.filters().size()) + " " + std::to_string(root.handlers().size());
+  app.info("app info");
+  lg::get_logger("quiet").warning("quiet warning");
+  lg::get_logger("solo").warning("solo warning");
+  lg::warning("root warning");
+  return s;
+}
+}  // namespace
+
+TEST_CASE("a task finds a pristine hierarchy - the parent routes with its propagate - disabled and handler levels - undo restores it") {
+  for (int n_jobs : {1, 2}) {
+    CAPTURE(n_jobs);
+    test::CleanLogging clean;
+    auto h = std::make_shared<lg::CaptureHandler>();
+    auto hwarn = std::make_shared<lg::CaptureHandler>(lg::WARNING);
+    auto hsolo = std::make_shared<lg::CaptureHandler>();
+    lg::get_logger().add_handler(h);
+    lg::get_logger().add_handler(hwarn);
+    lg::get_logger().set_level(lg::INFO);
+    lg::Logger& app = lg::get_logger("app");
+    app.set_level(lg::ERROR);
+    app.add_filter(lg::make_filter([](lg::Record&) { return false; }));
+    lg::get_logger("quiet").set_disabled(true);
+    lg::get_logger("solo").set_propagate(false);
+    lg::get_logger("solo").add_handler(hsolo);
+    std::vector<prun::Task<std::string>> tasks{prun::delayed(scope_state)()};
+    auto seen = prun::Parallel(fork_opts(n_jobs))(tasks);
+    // As a fresh Python child: every logger at NOTSET, propagating, enabled, without filters or
+    // handlers; the root at the task level (the parent's INFO) with prun's delivery alone.
+    CHECK(seen.at(0) == "app 0 1 0 0 0 quiet 0 solo 1 root 20 0 1");
+    // Routed through the parent's hierarchy (without logger filters, see docs/logging.md).
+    CHECK(by_task(h->records())["1"] == std::vector<std::string>{"INFO app process=1 app info", "WARNING root process=1 root warning"});
+    CHECK(by_task(hwarn->records())["1"] == std::vector<std::string>{"WARNING root process=1 root warning"});
+    CHECK(by_task(hsolo->records())["1"] == std::vector<std::string>{"WARNING solo process=1 solo warning"});
+    // The parent's state, exactly as before the run.
+    CHECK(app.level() == lg::ERROR);
+    CHECK(app.filters().size() == 1);
+    CHECK(lg::get_logger("quiet").disabled());
+    CHECK_FALSE(lg::get_logger("solo").propagate());
+    CHECK(lg::get_logger("solo").handlers() == std::vector<lg::HandlerPtr>{hsolo});
+    CHECK(lg::get_logger().handlers() == std::vector<lg::HandlerPtr>{h, hwarn});
+    CHECK(lg::get_logger().level() == lg::INFO);
+  }
+}
