@@ -5,7 +5,13 @@
 
 #include "test_support.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
 #include <iostream>
+#include <thread>
 #include <map>
 
 namespace lg = prun::logging;
@@ -150,4 +156,39 @@ TEST_CASE("a line longer than 1 MiB is cut into the same 1 MiB pieces on every b
     for (const auto& line : c.out)
       if (line.size() - line.find(' ') - 1 == mib / 2) CHECK(line.back() == 'Z');
   }
+}
+
+TEST_CASE("at n_jobs=1 a task's printed lines reach the real stream while the task still runs") {
+  // The real stdout is a pipe read by a thread here; the task waits (up to 20 s) until that
+  // thread has seen its first line, prefixed, then says whether it did.
+  int fds[2];
+  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+  std::fflush(stdout);
+  const int saved = ::dup(1);
+  ::dup2(fds[1], 1);
+  ::close(fds[1]);
+  std::atomic<bool> seen{false};
+  std::string got;
+  std::thread reader([&] {
+    char buf[256];
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) {
+      got.append(buf, static_cast<std::size_t>(n));
+      if (got.find("process=1 first\n") != std::string::npos) seen = true;
+    }
+  });
+  std::vector<prun::Task<bool>> tasks{prun::delayed([&seen] {
+    std::printf("first\n");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!seen && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    std::printf("second\n");
+    return seen.load();
+  })()};
+  auto result = prun::Parallel{opts(1)}(tasks);
+  std::fflush(stdout);
+  ::dup2(saved, 1);
+  ::close(saved);
+  reader.join();
+  ::close(fds[0]);
+  CHECK(result == std::vector<bool>{true});
+  CHECK(got == "process=1 first\nprocess=1 second\n");
 }
