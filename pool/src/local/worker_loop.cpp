@@ -167,7 +167,7 @@ class Worker {
     // (a forked worker inherited them), which have no business running here.
     for (int sig : {SIGTERM, SIGINT}) ::signal(sig, SIG_DFL);
     // Line-buffered: printed lines reach the parent even if the task crashes afterwards.
-    std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
+    scope::set_stdout_line_buffered(true);
     logging::set_process_name("Worker-" + std::to_string(io_.slot + 1));
     logging::detach_all_handlers();  // inherited handlers never write from here
     delivery_ = std::make_shared<RingDelivery>(ring_, io_.doorbell);

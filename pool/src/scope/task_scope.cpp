@@ -93,6 +93,13 @@ void flush_standard_streams() {
   if (__fpending(stderr) > 0) std::fflush(stderr);
 }
 
+void set_stdout_line_buffered(bool on) {
+  static char line_buffer[BUFSIZ];
+  static char full_buffer[BUFSIZ];
+  std::fflush(stdout);
+  std::setvbuf(stdout, on ? line_buffer : full_buffer, on ? _IOLBF : _IOFBF, BUFSIZ);
+}
+
 TaskRunner::TaskRunner(const Options& options, const TaskTable& table, std::shared_ptr<Delivery> delivery,
                        int level, int worker_slot)
     : options_(options), table_(table), delivery_(std::move(delivery)), root_handlers_{delivery_},

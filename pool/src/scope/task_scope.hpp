@@ -81,4 +81,10 @@ class TaskRunner {
 /// Flushes C stdio and the C++ standard streams.
 void flush_standard_streams();
 
+/// Makes stdout line-buffered (`on`) or fully buffered. glibc ignores a mode change made
+/// without a buffer once the stream has written (its write pointers keep the old mode: a
+/// program that printed before a run would see its tasks' lines only when they end), so a
+/// buffer is always given, a static one per mode. Flushes first.
+void set_stdout_line_buffered(bool on);
+
 }  // namespace prun::pool::scope
