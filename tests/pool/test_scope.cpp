@@ -306,3 +306,29 @@ TEST_CASE("a task finds a pristine hierarchy - the parent routes with its propag
     CHECK(lg::get_logger().level() == lg::INFO);
   }
 }
+
+TEST_CASE("a task that configured itself with basic_config fails with the same report on every backend - without its lines") {
+  for (int n_jobs : {1, 2}) {
+    CAPTURE(n_jobs);
+    test::CleanLogging clean;
+    auto h = std::make_shared<lg::CaptureHandler>();
+    lg::get_logger().add_handler(h);
+    std::vector<prun::Task<int>> tasks{prun::delayed([] {
+      lg::warning("before basic_config");  // delivered, and in the report
+      lg::basic_config({.level = lg::DEBUG, .stream_fd = 1});
+      lg::warning("after basic_config");   // its own handler's
+      throw std::runtime_error("broken");
+      return 0;
+    })()};
+    std::string out;
+    try {
+      test::FdCapture capture(1);
+      prun::Parallel(fork_opts(n_jobs))(tasks);
+      FAIL("no error");
+    } catch (const prun::TaskError& e) {
+      CHECK(e.last_lines() == std::vector<std::string>{"WARNING root: process=1 before basic_config"});
+      CHECK(std::string(e.what()).find("broken") != std::string::npos);
+    }
+    CHECK(by_task(h->records())["1"] == std::vector<std::string>{"WARNING root process=1 before basic_config"});
+  }
+}
