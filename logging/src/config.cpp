@@ -12,13 +12,21 @@ namespace prun::logging {
 
 void basic_config(const BasicConfig& c) {
   Logger& root = get_logger();
-  if (c.force) {
-    for (const HandlerPtr& h : root.handlers()) {
+  // In a prun task the root holds the task's delivery to the parent, which stands for the
+  // parent's configuration: the root is as a fresh child's, and basic_config configures it.
+  std::vector<HandlerPtr> deliveries;
+  bool has_own = false;
+  for (const HandlerPtr& h : root.handlers()) {
+    if (h->is_task_delivery()) {
+      deliveries.push_back(h);
+    } else if (c.force) {
       root.remove_handler(h);
       h->close();
+    } else {
+      has_own = true;
     }
   }
-  if (root.has_own_handlers()) return;
+  if (has_own) return;
   const bool has_stream = c.stream_fd || c.stream;
   const bool has_file = !c.filename.empty();
   if (!c.handlers.given() && (c.stream_fd && c.stream))
@@ -42,6 +50,9 @@ void basic_config(const BasicConfig& c) {
     root.add_handler(h);
   }
   if (c.level) root.set_level(*c.level);
+  // The task now writes its records where its configuration says, as a fresh child would.
+  if (!handlers.empty())
+    for (const HandlerPtr& d : deliveries) d->task_root_configured();
 }
 
 RootState RootState::capture() {

@@ -5,7 +5,13 @@
 
 #include "test_support.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
 #include <iostream>
+#include <thread>
 #include <map>
 
 namespace lg = prun::logging;
@@ -149,5 +155,52 @@ TEST_CASE("a line longer than 1 MiB is cut into the same 1 MiB pieces on every b
     for (const auto& [prefix, sizes] : pieces) CHECK(sizes == std::vector<std::size_t>{mib, mib, mib / 2});
     for (const auto& line : c.out)
       if (line.size() - line.find(' ') - 1 == mib / 2) CHECK(line.back() == 'Z');
+  }
+}
+
+TEST_CASE("a task's printed lines reach the real stream while the task still runs - n_jobs=1 and workers") {
+  // The real stdout is a pipe read by a thread here, which creates a file once it has seen the
+  // task's first line, prefixed; the task waits (up to 20 s) for that file, then says whether
+  // it came. The program printed before the run, as programs do (stdout has its buffer).
+  std::printf("before the run\n");
+  for (int n_jobs : {1, 2}) {
+    CAPTURE(n_jobs);
+    test::TempDir dir;
+    const std::string marker = dir.file("seen");
+    int fds[2];
+    REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+    std::fflush(stdout);
+    const int saved = ::dup(1);
+    ::dup2(fds[1], 1);
+    ::close(fds[1]);
+    std::string got;
+    std::thread reader([&] {
+      char buf[256];
+      bool told = false;
+      for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) {
+        got.append(buf, static_cast<std::size_t>(n));
+        if (!told && got.find("process=1 first\n") != std::string::npos) {
+          std::ofstream(marker) << "seen";
+          told = true;
+        }
+      }
+    });
+    std::vector<prun::Task<bool>> tasks{prun::delayed([marker] {
+      std::printf("first\n");
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      bool seen = false;
+      while (!(seen = ::access(marker.c_str(), F_OK) == 0) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));  // polling a condition, with a deadline
+      std::printf("second\n");
+      return seen;
+    })()};
+    auto result = prun::Parallel{opts(n_jobs)}(tasks);
+    std::fflush(stdout);
+    ::dup2(saved, 1);
+    ::close(saved);
+    reader.join();
+    ::close(fds[0]);
+    CHECK(result == std::vector<bool>{true});
+    CHECK(got == "process=1 first\nprocess=1 second\n");
   }
 }

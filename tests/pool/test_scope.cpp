@@ -5,6 +5,9 @@
 
 #include "test_support.hpp"
 
+#include <algorithm>
+#include <cstdio>
+
 namespace lg = prun::logging;
 
 namespace {
@@ -177,4 +180,155 @@ TEST_CASE("handlers inherited through fork never write from a worker") {
     ks.insert(l.substr(l.find(" k=") + 3));
   }
   CHECK(ks == std::set<std::string>{"0", "1", "2", "3"});
+}
+
+namespace {
+int own_prefix_task(int i) {
+  // The seeds' PrefixFilter on the task's root: records logged on the root get it, and no second.
+  lg::get_logger().set_filters({std::make_shared<lg::PrefixFilter>("mine=" + std::to_string(i) + " ")});
+  lg::warning("on the root");
+  lg::get_logger("lib").warning("on a child");  // not through the root's filters: prun's prefix
+  return i;
+}
+
+int basic_config_task(int i) {
+  // A fresh Python child's basicConfig: this task's records go to its own stderr handler.
+  lg::basic_config({.level = lg::DEBUG, .format = "own %(levelname)s %(name)s %(message)s"});
+  lg::debug("debug {}", i);
+  lg::get_logger("lib").info("info {}", i);
+  std::fprintf(stderr, "printed %d\n", i);
+  return i;
+}
+
+int plain_task(int i) {
+  lg::info("plain {}", i);
+  return i;
+}
+}  // namespace
+
+TEST_CASE("a task's own PrefixFilter on the root gives its records one prefix") {
+  for (int n_jobs : {1, 2}) {
+    CAPTURE(n_jobs);
+    test::CleanLogging clean;
+    auto h = std::make_shared<lg::CaptureHandler>();
+    lg::get_logger().add_handler(h);
+    std::vector<prun::Task<int>> tasks;
+    for (int i = 0; i < 2; ++i) tasks.push_back(prun::delayed(own_prefix_task)(i));
+    prun::Parallel(fork_opts(n_jobs))(tasks);
+    auto got = by_task(h->records());
+    for (int i = 0; i < 2; ++i)
+      CHECK(got[std::to_string(i + 1)] == std::vector<std::string>{
+                                            "WARNING root mine=" + std::to_string(i) + " on the root",
+                                            "WARNING lib process=" + std::to_string(i + 1) + " on a child"});
+  }
+}
+
+TEST_CASE("basic_config in a task configures it as a fresh child - its lines whole on the parent's stderr") {
+  for (int n_jobs : {1, 2}) {
+    CAPTURE(n_jobs);
+    test::CleanLogging clean;
+    auto h = std::make_shared<lg::CaptureHandler>();
+    lg::get_logger().add_handler(h);
+    lg::get_logger().set_level(lg::INFO);
+    auto opts = fork_opts(n_jobs);
+    opts.capture_output = true;
+    std::vector<prun::Task<int>> tasks{prun::delayed(basic_config_task)(0), prun::delayed(plain_task)(1)};
+    std::string err;
+    {
+      test::FdCapture capture(2);
+      CHECK(prun::Parallel(opts)(tasks) == std::vector<int>{0, 1});
+      err = capture.text();
+    }
+    // The handler's records as it formats them (with the task's prefix, once), not as printed
+    // lines; what the task printed gets the prefix of printed lines.
+    auto lines = test::split_lines(err);
+    std::sort(lines.begin(), lines.end());
+    CHECK(lines == std::vector<std::string>{"own DEBUG root process=1 debug 0", "own INFO lib process=1 info 0",
+                                            "process=1 printed 0"});
+    // The parent's handlers get the other task's records only; the next task starts afresh.
+    CHECK(by_task(h->records()) == std::map<std::string, std::vector<std::string>>{{"2", {"INFO root process=2 plain 1"}}});
+    // And the parent's own configuration is as it was.
+    CHECK(lg::get_logger().handlers() == std::vector<lg::HandlerPtr>{h});
+    CHECK(lg::get_logger().level() == lg::INFO);
+  }
+}
+
+namespace {
+// What the task finds, then one record on each of the loggers the parent configured.
+std::string scope_state() {
+  lg::Logger& app = lg::get_logger("app");
+  lg::Logger& root = lg::get_logger();
+  std::string s = "app " + std::to_string(app.level()) + " " + std::to_string(app.propagate()) + " " +
+                  std::to_string(app.disabled()) + " " + std::to_string(app.filters().size()) + " " +
+                  std::to_string(app.handlers().size()) + " quiet " + std::to_string(lg::get_logger("quiet").disabled()) +
+                  " solo " + std::to_string(lg::get_logger("solo").propagate()) + " root " + std::to_string(root.level()) +
+                  " " + std::to_string(root.filters().size()) + " " + std::to_string(root.handlers().size());
+  app.info("app info");
+  lg::get_logger("quiet").warning("quiet warning");
+  lg::get_logger("solo").warning("solo warning");
+  lg::warning("root warning");
+  return s;
+}
+}  // namespace
+
+TEST_CASE("a task finds a pristine hierarchy - the parent routes with its propagate - disabled and handler levels - undo restores it") {
+  for (int n_jobs : {1, 2}) {
+    CAPTURE(n_jobs);
+    test::CleanLogging clean;
+    auto h = std::make_shared<lg::CaptureHandler>();
+    auto hwarn = std::make_shared<lg::CaptureHandler>(lg::WARNING);
+    auto hsolo = std::make_shared<lg::CaptureHandler>();
+    lg::get_logger().add_handler(h);
+    lg::get_logger().add_handler(hwarn);
+    lg::get_logger().set_level(lg::INFO);
+    lg::Logger& app = lg::get_logger("app");
+    app.set_level(lg::ERROR);
+    app.add_filter(lg::make_filter([](lg::Record&) { return false; }));
+    lg::get_logger("quiet").set_disabled(true);
+    lg::get_logger("solo").set_propagate(false);
+    lg::get_logger("solo").add_handler(hsolo);
+    std::vector<prun::Task<std::string>> tasks{prun::delayed(scope_state)()};
+    auto seen = prun::Parallel(fork_opts(n_jobs))(tasks);
+    // As a fresh Python child: every logger at NOTSET, propagating, enabled, without filters or
+    // handlers; the root at the task level (the parent's INFO) with prun's delivery alone.
+    CHECK(seen.at(0) == "app 0 1 0 0 0 quiet 0 solo 1 root 20 0 1");
+    // Routed through the parent's hierarchy (without logger filters, see docs/logging.md).
+    CHECK(by_task(h->records())["1"] == std::vector<std::string>{"INFO app process=1 app info", "WARNING root process=1 root warning"});
+    CHECK(by_task(hwarn->records())["1"] == std::vector<std::string>{"WARNING root process=1 root warning"});
+    CHECK(by_task(hsolo->records())["1"] == std::vector<std::string>{"WARNING solo process=1 solo warning"});
+    // The parent's state, exactly as before the run.
+    CHECK(app.level() == lg::ERROR);
+    CHECK(app.filters().size() == 1);
+    CHECK(lg::get_logger("quiet").disabled());
+    CHECK_FALSE(lg::get_logger("solo").propagate());
+    CHECK(lg::get_logger("solo").handlers() == std::vector<lg::HandlerPtr>{hsolo});
+    CHECK(lg::get_logger().handlers() == std::vector<lg::HandlerPtr>{h, hwarn});
+    CHECK(lg::get_logger().level() == lg::INFO);
+  }
+}
+
+TEST_CASE("a task that configured itself with basic_config fails with the same report on every backend - without its lines") {
+  for (int n_jobs : {1, 2}) {
+    CAPTURE(n_jobs);
+    test::CleanLogging clean;
+    auto h = std::make_shared<lg::CaptureHandler>();
+    lg::get_logger().add_handler(h);
+    std::vector<prun::Task<int>> tasks{prun::delayed([] {
+      lg::warning("before basic_config");  // delivered, and in the report
+      lg::basic_config({.level = lg::DEBUG, .stream_fd = 1});
+      lg::warning("after basic_config");   // its own handler's
+      throw std::runtime_error("broken");
+      return 0;
+    })()};
+    std::string out;
+    try {
+      test::FdCapture capture(1);
+      prun::Parallel(fork_opts(n_jobs))(tasks);
+      FAIL("no error");
+    } catch (const prun::TaskError& e) {
+      CHECK(e.last_lines() == std::vector<std::string>{"WARNING root: process=1 before basic_config"});
+      CHECK(std::string(e.what()).find("broken") != std::string::npos);
+    }
+    CHECK(by_task(h->records())["1"] == std::vector<std::string>{"WARNING root process=1 before basic_config"});
+  }
 }

@@ -448,3 +448,59 @@ TEST_CASE("an initializer's records reach the parent's handlers at the parent's 
     }
   }
 }
+
+void configuring_initializer() {
+  // The Q&A seed's initPool: a handler and a level for the worker's root.
+  lg::basic_config({.level = lg::DEBUG, .format = "init %(levelname)s %(message)s"});
+  lg::debug("set up");
+}
+PRUN_REGISTER_TASK(configuring_initializer);
+
+int log_in_task(int x) {
+  lg::debug("hidden: the task level is the parent's INFO");
+  lg::info("task {}", x);
+  return x;
+}
+PRUN_REGISTER_TASK(log_in_task);
+
+TEST_CASE("an initializer that configures logging is told in one warning that no task sees it") {
+  for (auto backend : {prun::Backend::spawn, prun::Backend::fork}) {
+    CAPTURE(backend == prun::Backend::spawn);
+    test::CleanLogging clean;
+    auto h = std::make_shared<lg::CaptureHandler>();
+    h->set_formatter(std::make_shared<lg::Formatter>("%(levelname)s %(name)s %(processName)s %(message)s"));
+    lg::get_logger().add_handler(h);
+    lg::get_logger().set_level(lg::INFO);
+    prun::PoolOptions po = spawn_pool(2);
+    po.backend = backend;
+    po.initializer = configuring_initializer;
+    prun::Pool pool(po);
+    std::vector<prun::Task<int>> tasks{prun::delayed(log_in_task)(1), prun::delayed(log_in_task)(2)};
+    std::string err;
+    {
+      test::FdCapture capture(2);
+      CHECK(prun::Parallel(pool, quiet())(tasks) == std::vector<int>{1, 2});
+      err = capture.text();
+    }
+    // What the initializer's own handler wrote, whole, once per worker.
+    auto err_lines = test::split_lines(err);
+    std::sort(err_lines.begin(), err_lines.end());
+    CHECK(err_lines == std::vector<std::string>{"init DEBUG process=Worker-1 set up", "init DEBUG process=Worker-2 set up"});
+    // The warning, through the parent's handlers; the tasks at the parent's level, unaffected.
+    auto lines = h->lines();
+    std::sort(lines.begin(), lines.end());
+    REQUIRE(lines.size() == 4);
+    for (int t = 1; t <= 2; ++t)
+      CHECK(std::count_if(lines.begin(), lines.begin() + 2, [&](const std::string& l) {
+              return l.starts_with("INFO root Worker-") && l.ends_with(" process=" + std::to_string(t) + " task " + std::to_string(t));
+            }) == 1);
+    for (int w = 1; w <= 2; ++w) {
+      const std::string name = "Worker-" + std::to_string(w);
+      CHECK(lines[static_cast<std::size_t>(w + 1)] ==
+            "WARNING prun " + name + " process=" + name +
+                " the pool's initializer configured logging (handlers, levels or filters), which no task will see: "
+                "every task starts from a fresh configuration; configure tasks with Options::configure_task or "
+                "Options::log_level instead");
+    }
+  }
+}

@@ -7,6 +7,7 @@
 #include "../scope/task_scope.hpp"
 #include "../sys/sys.hpp"
 
+#include <prun/logging/detail/standard_streams.hpp>
 #include <prun/pool/registry.hpp>
 
 #include <elf.h>
@@ -41,8 +42,24 @@ class RingDelivery final : public scope::Delivery {
  public:
   RingDelivery(Ring& ring, int doorbell) : Delivery(false), ring_(ring), doorbell_(doorbell) {}
 
+  /// What handlers a task installed itself (basic_config's StreamHandler, say) write to
+  /// descriptors 1 and 2: whole records, which the parent writes to its own stream as they are,
+  /// without the prefix of printed lines, as it does at n_jobs = 1 (scope/live_capture).
+  static void write_handler_output(void* self, int stream, const char* data, std::size_t size) noexcept {
+    auto& d = *static_cast<RingDelivery*>(self);
+    std::lock_guard lock(d.ring_mutex_);
+    try {
+      d.raw_.clear();
+      protocol::Output{static_cast<std::uint8_t>(stream), UINT64_MAX, false, std::string_view(data, size)}.encode(d.raw_);
+    } catch (...) {
+      return;  // out of memory: the record is lost, as a failed write would lose it
+    }
+    if (!d.ring_.publish(d.raw_, d.doorbell_)) leave(ExitCode::parent_gone);
+  }
+
  protected:
   void deliver(const logging::Record& record) override {
+    std::lock_guard lock(ring_mutex_);
     frame_.clear();
     protocol::encode_record(frame_, record);
     if (!ring_.publish(frame_, doorbell_)) leave(ExitCode::parent_gone);
@@ -51,7 +68,8 @@ class RingDelivery final : public scope::Delivery {
  private:
   Ring& ring_;
   int doorbell_;
-  std::string frame_;
+  std::mutex ring_mutex_;  // records and handler output may come from several of a task's threads
+  std::string frame_, raw_;
 };
 
 template <typename Fn>
@@ -149,10 +167,12 @@ class Worker {
     // (a forked worker inherited them), which have no business running here.
     for (int sig : {SIGTERM, SIGINT}) ::signal(sig, SIG_DFL);
     // Line-buffered: printed lines reach the parent even if the task crashes afterwards.
-    std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
+    scope::set_stdout_line_buffered(true);
     logging::set_process_name("Worker-" + std::to_string(io_.slot + 1));
     logging::detach_all_handlers();  // inherited handlers never write from here
     delivery_ = std::make_shared<RingDelivery>(ring_, io_.doorbell);
+    // With captured streams, handlers a task installs write records, not printed lines.
+    if (io_.out_read >= 0) logging::detail::set_standard_stream_writer(&RingDelivery::write_handler_output, delivery_.get());
   }
 
   // Publishes what `out_` holds. The time of every bell actually rung is kept: the parent
@@ -176,11 +196,14 @@ class Worker {
     // The initializer logs as a task would: its records go to the parent's handlers, at the
     // parent's level, with a prefix naming this worker.
     const bool has_initializer = role_.initializer || !setup.initializer.empty();
-    if (has_initializer) {
+    std::uint64_t installed = 0;
+    auto install = [&] {
       logging::reset_to_pristine(setup.level);
       delivery_->set_task(setup.prefix, "", 0);
       logging::get_logger().set_handlers({delivery_});
-    }
+      installed = logging::configuration_generation();
+    };
+    if (has_initializer) install();
     try {
       if (role_.initializer) role_.initializer();
       else if (!setup.initializer.empty()) registered_as<void (*)()>(setup.initializer, "initializer")();
@@ -193,6 +216,16 @@ class Worker {
     }
     if (has_initializer) {
       scope::flush_standard_streams();
+      if (logging::configuration_generation() != installed) {
+        // Python's initializers configure the worker's logging for every later task (the seeds'
+        // initPool); here every task starts from a fresh configuration. Say so, once per worker.
+        install();
+        logging::get_logger("prun").warning(
+            "the pool's initializer configured logging (handlers, levels or filters), which no task "
+            "will see: every task starts from a fresh configuration; configure tasks with "
+            "Options::configure_task or Options::log_level instead");
+        scope::flush_standard_streams();
+      }
       logging::reset_to_pristine();
     }
     protocol::Hello{static_cast<std::int32_t>(::getpid())}.encode(out_);

@@ -95,6 +95,10 @@ void WorkerSet::greet(std::vector<LocalLink*>& links) {
             protocol::decode_record(f.payload, cache, record);
             scope::route_to_parent(logging::get_logger(record.name), record);
           }
+          if (f.kind == protocol::Kind::output) {  // what handlers the initializer installed wrote
+            const protocol::Output o = protocol::Output::decode(f.payload);
+            scope::write_parent_stream(o.stream, o.bytes);
+          }
           if (f.kind == protocol::Kind::hello) p.hello = true;
           if (f.kind == protocol::Kind::fatal) p.fatal = std::string(protocol::decode_fatal(f.payload));
           if (f.kind == protocol::Kind::init_failed) {

@@ -75,7 +75,7 @@ void LiveCapture::resume() {
   if (active_) return;
   flush_standard_streams();
   // Lines as workers print them: whatever the stream's buffering was, line by line now.
-  if (!line_buffered_) std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  if (!line_buffered_) set_stdout_line_buffered(true);
   // Runs in other threads write to the real streams from now on, before 1 and 2 change.
   set_parent_stream_fds(saved_[0].get(), saved_[1].get());
   ::dup2(out_.write.get(), STDOUT_FILENO);
@@ -91,7 +91,7 @@ void LiveCapture::suspend() {
   ::dup2(saved_[0].get(), STDOUT_FILENO);
   ::dup2(saved_[1].get(), STDERR_FILENO);
   set_parent_stream_fds(-1, -1);
-  if (!line_buffered_) std::setvbuf(stdout, nullptr, _IOFBF, 0);
+  if (!line_buffered_) set_stdout_line_buffered(false);
   sync();
   active_ = false;
 }

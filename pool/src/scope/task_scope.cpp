@@ -39,6 +39,7 @@ class Delivery::LazyPrefix final : public logging::Filter {
     generation_.store(next_generation(), std::memory_order_release);
   }
   bool filter(logging::Record& record) override {
+    if (record.prefixed) return true;  // the task's own PrefixFilter gave it one: not a second
     struct Copy {
       std::uint64_t generation = 0;  // generations start at 1: a thread's first record expands
       std::string prefix;
@@ -51,6 +52,7 @@ class Delivery::LazyPrefix final : public logging::Filter {
       copy.generation = generation_.load(std::memory_order_relaxed);
     }
     record.message.insert(0, copy.prefix);
+    record.prefixed = true;
     return true;
   }
 
@@ -75,9 +77,13 @@ Delivery::Delivery(bool keep_tail) : prefix_(std::make_shared<LazyPrefix>()), ke
 
 void Delivery::set_task(std::string_view pattern, std::string_view tag, std::size_t index) {
   prefix_->set(pattern, tag, index);
+  own_output_.store(false, std::memory_order_relaxed);
 }
 
 void Delivery::emit(const logging::Record& record) {
+  // A task whose basic_config gave it handlers of its own writes its records there only; the
+  // tail is not kept either, so that its error reports are the same on every backend.
+  if (own_output_.load(std::memory_order_relaxed)) return;
   if (keep_tail_) tail_.push(record);
   deliver(record);
 }
@@ -99,6 +105,13 @@ void flush_standard_streams() {
   // fflush takes the stream's lock even with nothing to write; most tasks print nothing.
   if (__fpending(stdout) > 0) std::fflush(stdout);
   if (__fpending(stderr) > 0) std::fflush(stderr);
+}
+
+void set_stdout_line_buffered(bool on) {
+  static char line_buffer[BUFSIZ];
+  static char full_buffer[BUFSIZ];
+  std::fflush(stdout);
+  std::setvbuf(stdout, on ? line_buffer : full_buffer, on ? _IOLBF : _IOFBF, BUFSIZ);
 }
 
 TaskRunner::TaskRunner(const Options& options, const TaskTable& table, std::shared_ptr<Delivery> delivery,

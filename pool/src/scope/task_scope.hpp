@@ -6,6 +6,7 @@
 #include <prun/logging.hpp>
 #include <prun/pool/task_table.hpp>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,8 +20,15 @@ class Delivery : public logging::Handler {
   /// With `keep_tail`, the last records are kept for error reports.
   explicit Delivery(bool keep_tail);
   /// The task whose prefix records get next; the prefix is only expanded once a record needs it.
+  /// Records go to the parent again (see task_root_configured()).
   void set_task(std::string_view pattern, std::string_view tag, std::size_t index);
   core::LogTail& tail() noexcept { return tail_; }
+
+  bool is_task_delivery() const noexcept final { return true; }
+  /// basic_config() in the task gave the root handlers of its own, as in a fresh Python child:
+  /// until the next set_task(), the task's records go to those handlers only (still with the
+  /// task's prefix), not to the parent's configuration, nor into the lines of error reports.
+  void task_root_configured() noexcept final { own_output_.store(true, std::memory_order_relaxed); }
 
  protected:
   void emit(const logging::Record& record) final;
@@ -30,6 +38,7 @@ class Delivery : public logging::Handler {
   class LazyPrefix;
   std::shared_ptr<LazyPrefix> prefix_;
   bool keep_tail_;
+  std::atomic<bool> own_output_{false};
   core::LogTail tail_;
 };
 
@@ -71,5 +80,11 @@ class TaskRunner {
 
 /// Flushes C stdio and the C++ standard streams.
 void flush_standard_streams();
+
+/// Makes stdout line-buffered (`on`) or fully buffered. glibc ignores a mode change made
+/// without a buffer once the stream has written (its write pointers keep the old mode: a
+/// program that printed before a run would see its tasks' lines only when they end), so a
+/// buffer is always given, a static one per mode. Flushes first.
+void set_stdout_line_buffered(bool on);
 
 }  // namespace prun::pool::scope

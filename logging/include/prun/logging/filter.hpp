@@ -38,12 +38,15 @@ FilterPtr make_filter(F f) {
   return std::make_shared<Callable>(std::move(f));
 }
 
-/// Puts a fixed prefix such as "process=1 " in front of every message it sees.
+/// Puts a fixed prefix such as "process=1 " in front of every message it sees, and marks the
+/// record as prefixed: in a prun task, a record that a PrefixFilter prefixed gets no second
+/// prefix from prun (the seeds' PrefixFilter on the root gives one `process=1 `, not two).
 class PrefixFilter final : public Filter {
  public:
   explicit PrefixFilter(std::string prefix) : prefix_(std::move(prefix)) {}
   bool filter(Record& record) override {
     record.message.insert(0, prefix_);
+    record.prefixed = true;
     return true;
   }
   const std::string& prefix() const noexcept { return prefix_; }

@@ -52,6 +52,14 @@ class Handler : public Filterer, public std::enable_shared_from_this<Handler> {
   /// Flushes and releases resources; later records are dropped. Thread-safe.
   void close();
 
+  /// True for prun's delivery of a task's records to the parent, which stands for the parent's
+  /// configuration: basic_config() in a task does not count it as a handler of the root (the
+  /// root is as a fresh child's) and, when it gives the root handlers of the task's own, calls
+  /// task_root_configured() on it. False for every other handler.
+  virtual bool is_task_delivery() const noexcept { return false; }
+  /// See is_task_delivery(). Thread-safe.
+  virtual void task_root_configured() noexcept {}
+
  protected:
   /// Called with the lock held.
   virtual void emit(const Record& record) = 0;

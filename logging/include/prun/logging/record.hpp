@@ -20,6 +20,7 @@ using Value = std::variant<std::int64_t, double, std::string>;
 struct Record {
   std::string_view name;          ///< logger name ("root" for the root logger)
   int levelno = 0;                ///< numeric level
+  bool prefixed = false;          ///< a PrefixFilter put its prefix on `message` (prun adds no second one)
   std::string message;            ///< the formatted message (Python's record.getMessage())
   std::string_view pathname;      ///< source file as the compiler saw it
   std::string_view function;      ///< the function's signature; %(funcName)s shows its bare name

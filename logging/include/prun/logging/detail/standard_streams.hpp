@@ -3,7 +3,9 @@
 //
 // By default, to descriptors 1 and 2. While prun runs tasks in the calling process (n_jobs=1)
 // those descriptors are the tasks' captured streams; prun installs a writer that puts handler
-// output on the real streams instead, in order with what the tasks printed.
+// output on the real streams instead, in order with what the tasks printed. A worker whose
+// streams are captured installs one that sends handler output to the parent, which writes it
+// as it is (not as printed lines with the task's prefix).
 
 #include <cstddef>
 
