@@ -16,7 +16,6 @@
 #include <prun/prun.hpp>
 
 #include <fcntl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,14 +32,6 @@ long square(long x) { return x * x; }
 PRUN_REGISTER_TASK(square);
 int noop() { return 0; }
 PRUN_REGISTER_TASK(noop);
-
-namespace {
-std::int64_t monotonic_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
-}  // namespace
 
 namespace {
 

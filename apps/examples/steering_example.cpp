@@ -29,6 +29,10 @@ int parse(int row) {
   return row * 10;
 }
 
+int wait_forever(int) {
+  for (;;) ::pause();
+}
+
 // Crashes its worker the first time it runs (the marker file does not exist yet).
 int flaky(std::string marker) {
   if (!std::filesystem::exists(marker)) {
@@ -54,8 +58,8 @@ int main() {
   std::vector<prun::Task<int>> rows;
   for (int row = 0; row < 5; ++row) rows.push_back(prun::delayed(parse)(row));
   rows[4].with_timeout(300ms);
-  auto outcomes =
-      prun::Parallel({.n_jobs = 2, .on_error = prun::ErrorPolicy::collect, .grace = 100ms}).outcomes(rows);
+  prun::Options collect{.n_jobs = 2, .on_error = prun::ErrorPolicy::collect, .grace = 100ms};
+  auto outcomes = prun::Parallel(collect).outcomes(rows);
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
     const auto& o = outcomes[i];
     if (o.ok()) std::printf("row %zu: %d\n", i, o.value());
@@ -65,18 +69,15 @@ int main() {
   }
 
   // A task whose worker crashed runs again on a fresh worker.
-  const std::string marker = (std::filesystem::temp_directory_path() / ("prun-flaky-" + std::to_string(::getpid()))).string();
-  std::vector<prun::Task<int>> once{prun::delayed(flaky)(marker)};
+  const auto marker = std::filesystem::temp_directory_path() / ("prun-flaky-" + std::to_string(::getpid()));
+  std::vector<prun::Task<int>> once{prun::delayed(flaky)(marker.string())};
   std::printf("flaky: %d\n", prun::Parallel({.n_jobs = 2, .retries = 1})(once).at(0));
   std::filesystem::remove(marker);
 
   // Cancelled from another thread (a signal handler could call token.cancel() too).
   prun::CancelToken token;
   std::vector<prun::Task<int>> endless;
-  for (int k = 0; k < 4; ++k) endless.push_back(prun::delayed([](int) {
-                                                   for (;;) ::pause();
-                                                   return 0;
-                                                 })(k));
+  for (int k = 0; k < 4; ++k) endless.push_back(prun::delayed(wait_forever)(k));
   std::thread canceller([token] {
     std::this_thread::sleep_for(200ms);
     token.cancel();
