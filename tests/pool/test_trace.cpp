@@ -6,9 +6,11 @@
 
 #include "test_support.hpp"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -178,6 +180,34 @@ TEST_CASE("trace: past max_events the trace goes on in numbered files, each vali
   CHECK(files[1] == dir.file("big.2.json"));
   for (const auto& f : files) check_trace({f}, {});
   check_trace(files, {"--x", "300", "--records", "300", "--runs", "1"});
+}
+
+TEST_CASE("trace: Ctrl-C at n_jobs=1 ends the program during a task, and the file is still whole") {
+  test::TempDir dir;
+  const std::string path = dir.file("int.json");
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::signal(SIGINT, SIG_DFL);  // as a shell starts a program
+    lg::get_logger().set_handlers({});
+    prun::Options o;
+    o.n_jobs = 1;
+    o.observer = trace_to(path);
+    std::vector<prun::Task<int>> tasks{prun::delayed([] { return 1; })(), prun::delayed([] {
+                                                                          std::printf("interrupted\n");
+                                                                          ::kill(::getpid(), SIGINT);
+                                                                          for (;;) ::pause();
+                                                                          return 2;
+                                                                        })()};
+    prun::Parallel{o}(tasks);
+    ::_exit(0);  // not reached: the signal ends the program
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGINT);
+  check_trace({path}, {"--x", "1", "--status", "ok=1", "--runs", "0"});
 }
 
 TEST_CASE("trace: an unwritable path throws when the observer is made") {

@@ -112,10 +112,10 @@ struct ProgressObserver::Impl {
   // joblib's Parallel.print_progress, for a run whose tasks were all dispatched at its start
   // (pre_dispatch "all"), or, with the total not known, for a run still pulling its input.
   void progress_line() {
-    const std::int64_t now = sys::monotonic_ns();
     if (!known) {
       if (verbosity_filter(started, o.verbose)) return;
-      line(fmt::format("{}Done {:3} tasks      | elapsed: {}", prefix, done, short_format_time(elapsed_s(now))));
+      const double elapsed = elapsed_s(sys::monotonic_ns());
+      line(fmt::format("{}Done {:3} tasks      | elapsed: {}", prefix, done, short_format_time(elapsed)));
       return;
     }
     const auto index = static_cast<long long>(done);
@@ -126,7 +126,7 @@ struct ProgressObserver::Impl {
       const bool is_last_item = index + 1 == n;
       if (is_last_item || py_mod(cursor, frequency) != 0) return;
     }
-    const double elapsed = elapsed_s(now);
+    const double elapsed = elapsed_s(sys::monotonic_ns());  // only for a line that is due
     const double remaining = index ? elapsed / static_cast<double>(index) * static_cast<double>(n - index) : 0.0;
     line(fmt::format("{}Done {:3} out of {:3} | elapsed: {} remaining: {}", prefix, index, n,
                      short_format_time(elapsed), short_format_time(remaining)));

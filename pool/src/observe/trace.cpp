@@ -1,5 +1,6 @@
 #include <prun/pool/trace.hpp>
 
+#include "../scope/signals.hpp"
 #include "../sys/sys.hpp"
 #include "json_text.hpp"
 
@@ -12,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <ctime>
@@ -231,6 +233,10 @@ struct TraceObserver::Impl {
     return tracks.back();
   }
 
+  // While a run goes on, a signal that ends the program closes the file. Added and removed
+  // without `mutex` held: the hook runs under the hooks' lock and takes `mutex`.
+  std::atomic<int> exit_hook{-1};
+
   void run_started(const RunStarted& e) {
     ++runs;
     commands = e.backend == "commands";
@@ -320,6 +326,16 @@ struct TraceObserver::Impl {
     end_event();
   }
 
+  static void on_exit(void* self) noexcept {
+    auto& impl = *static_cast<Impl*>(self);
+    if (::getpid() != impl.pid) return;  // a forked worker's copy: the file is the parent's
+    std::lock_guard lock(impl.mutex);
+    try {
+      impl.close_file();
+    } catch (...) {
+    }
+  }
+
   void run_finished(const RunFinished& e) {
     if (fd && runs > 0) {
       make_room();
@@ -345,11 +361,13 @@ struct TraceObserver::Impl {
 TraceObserver::TraceObserver(TraceOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 TraceObserver::~TraceObserver() {
+  scope::SignalScope::remove_exit_hook(impl_->exit_hook.exchange(-1));
   std::lock_guard lock(impl_->mutex);
   impl_->close_file();
 }
 
 void TraceObserver::on_run_started(const RunStarted& e) {
+  if (impl_->exit_hook.load() < 0) impl_->exit_hook = scope::SignalScope::add_exit_hook(&Impl::on_exit, impl_.get());
   std::lock_guard lock(impl_->mutex);
   impl_->run_started(e);
 }
@@ -377,8 +395,11 @@ void TraceObserver::on_record(const logging::Record& r) {
 bool TraceObserver::wants_records() const { return impl_->options.records; }
 
 void TraceObserver::on_run_finished(const RunFinished& e) {
-  std::lock_guard lock(impl_->mutex);
-  impl_->run_finished(e);
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->run_finished(e);
+  }
+  scope::SignalScope::remove_exit_hook(impl_->exit_hook.exchange(-1));
 }
 
 std::vector<std::string> TraceObserver::files() const {

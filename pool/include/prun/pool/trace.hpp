@@ -33,8 +33,9 @@ struct TraceOptions {
 ///
 /// Events are buffered (64 KiB) and written as they come, never held for the whole run. The
 /// file is valid JSON after every run (closed at on_run_finished, which runs also when a run
-/// throws or is cancelled) and after the destructor; a later run observed by the same
-/// observer continues the same file. Thread-safe; meant for one run at a time.
+/// throws or is cancelled), after the destructor, and when prun's signal handling ends the
+/// program during a run (at n_jobs=1 a task cannot be stopped: the file is closed just before
+/// the signal is raised again); a later run observed by the same observer continues the file. Thread-safe; meant for one run at a time.
 /// A write error stops the trace (error() tells), never the run.
 class TraceObserver final : public RunObserver {
  public:
