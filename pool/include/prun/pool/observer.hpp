@@ -79,6 +79,9 @@ class RunObserver {
   /// At n_jobs = 1 it comes from the thread that logged it (the task's), one record at a time.
   virtual void on_record(const logging::Record&) {}
   virtual bool wants_records() const { return false; }
+  /// False: the events' `tag` may be empty (the run skips making each task's tag for it, a
+  /// saving for tiny tasks). Asked once, when the run starts.
+  virtual bool wants_tags() const { return true; }
   virtual void on_run_finished(const RunFinished&) {}
 };
 
@@ -94,6 +97,7 @@ class ObserverList final : public RunObserver {
   void add(std::shared_ptr<RunObserver> o) {
     if (!o) return;
     if (o->wants_records()) wanting_.push_back(o.get());
+    tags_ = tags_ || o->wants_tags();
     list_.push_back(std::move(o));
   }
   void on_run_started(const RunStarted& e) override {
@@ -112,6 +116,7 @@ class ObserverList final : public RunObserver {
     for (RunObserver* o : wanting_) o->on_record(r);
   }
   bool wants_records() const override { return !wanting_.empty(); }
+  bool wants_tags() const override { return tags_; }
   void on_run_finished(const RunFinished& e) override {
     for (const auto& o : list_) o->on_run_finished(e);
   }
@@ -119,6 +124,7 @@ class ObserverList final : public RunObserver {
  private:
   std::vector<std::shared_ptr<RunObserver>> list_;
   std::vector<RunObserver*> wanting_;
+  bool tags_ = false;
 };
 
 }  // namespace prun::pool

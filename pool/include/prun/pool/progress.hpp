@@ -53,6 +53,7 @@ class ProgressObserver final : public RunObserver {
   void on_task_started(const TaskStarted& e) override;
   void on_task_finished(const TaskFinished& e) override;
   void on_run_finished(const RunFinished& e) override;
+  bool wants_tags() const override { return false; }
 
  private:
   struct Impl;
