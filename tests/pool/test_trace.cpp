@@ -210,6 +210,27 @@ TEST_CASE("trace: Ctrl-C at n_jobs=1 ends the program during a task, and the fil
   check_trace({path}, {"--x", "1", "--status", "ok=1", "--runs", "0"});
 }
 
+TEST_CASE("trace: any tag, error or message gives valid JSON (quotes, control bytes, bytes that are not UTF-8)") {
+  QuietRoot quiet;
+  test::TempDir dir;
+  const std::string path = dir.file("odd.json");
+  prun::Options o;
+  o.n_jobs = 2;
+  o.on_error = prun::ErrorPolicy::collect;
+  o.observer = trace_to(path, /*records=*/true);
+  const std::string odd = "q\"b\\s\n\t\x01\x7f \xff\xc3( \xe2\x82 caf\xc3\xa9";
+  std::vector<prun::Task<int>> tasks{prun::delayed([odd] {
+                                       lg::info("{}", odd);
+                                       throw std::runtime_error(odd);
+                                       return 0;
+                                     })()
+                                         .with_tag(odd),
+                                     prun::delayed(traced)(1).with_tag(odd + "2")};
+  prun::Parallel{o}.outcomes(tasks);
+  check_trace({path}, {"--x", "2", "--records", "2", "--status", "error=1"});
+  CHECK(test::read_file(path).find("caf\xc3\xa9") != std::string::npos);  // valid UTF-8 kept as it is
+}
+
 TEST_CASE("trace: an unwritable path throws when the observer is made") {
   CHECK_THROWS_AS(prun::TraceObserver(prun::TraceOptions{.path = "/nonexistent-dir/t.json"}), std::system_error);
 }

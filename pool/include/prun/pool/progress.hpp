@@ -34,8 +34,9 @@ struct ProgressOptions {
   std::chrono::milliseconds refresh{100};
 };
 
-/// Prints a run's progress. The live bar (`  12/20 [=======>      ]  60% | 35.2 tasks/s | ETA
-/// 0:02`) stays on the terminal's last line: while it is shown, every line prun writes to
+/// Prints a run's progress. The live bar (`12/20 [=======>      ]  60% | 35.2 tasks/s | ETA
+/// 0:02`, then `| 2 failed` when some failed; at the end the time taken instead of the ETA)
+/// stays on the terminal's last line: while it is shown, every line prun writes to
 /// the parent's streams on that terminal (tasks' output, records through stream handlers,
 /// the verbose lines) erases it, goes out whole, and draws it again below. Lines your own
 /// code writes to the terminal by other means during the run are not kept apart from it. At
