@@ -10,9 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # libcli11-dev reads prun's command line; parallel (GNU parallel) is what the CLI's tests
-# compare prun with, and what its benchmark measures it against.
+# compare prun with, and what its benchmark measures it against; python3-joblib is the oracle
+# of ProgressObserver's verbose lines (tests/pool/check_joblib_progress.py).
 PACKAGES=(g++ cmake ninja-build python3 libboost1.81-dev
-          libfmt-dev doctest-dev libcereal-dev nlohmann-json3-dev libcli11-dev parallel)
+          libfmt-dev doctest-dev libcereal-dev nlohmann-json3-dev libcli11-dev parallel python3-joblib)
 
 install_missing() {
   local missing=()

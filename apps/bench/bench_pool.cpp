@@ -7,8 +7,15 @@
 //   spawn_first_call_ms    a fresh Parallel with Backend::spawn, 2 no-op tasks (start and stop included)
 //   pool_warm_call_us      a warm spawn Pool running 2 no-op tasks
 //   spawn_tiny_tasks_per_s 200,000 tasks returning x*x on a warm spawn Pool
+//   timeout_respawn_ms     fork, n_jobs=2: from a hung task's deadline to the first task started
+//                          by the worker that replaced its (stopped) worker
+//   first_result_us        a warm spawn Pool: submit 2 no-op tasks, until the first result of
+//                          the unordered stream (as_completed) is in hand
+//   observer_overhead_pct  tiny_tasks_per_s's run with a ProgressObserver (verbose 1, not a
+//                          terminal: its two lines to /dev/null) against none, in % of time
 #include <prun/prun.hpp>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -153,6 +160,102 @@ double spawn_tiny_tasks_per_s(prun::Pool& pool, bool capture) {
   return 200'000 / s;
 }
 
+// Watches for the hung task's start and for the first task its slot's new worker starts.
+class RespawnWatch final : public prun::RunObserver {
+ public:
+  void on_task_started(const prun::pool::TaskStarted& e) override {
+    if (e.tag == "hang") {
+      hang_slot_ = e.worker;
+      hang_start_ns_ = e.t_ns;
+    } else if (e.worker == hang_slot_ && e.pid == new_pid_ && ready_ns_ == 0) {
+      ready_ns_ = e.t_ns;
+    }
+  }
+  void on_worker_replaced(const prun::pool::WorkerReplaced& e) override {
+    if (e.worker == hang_slot_) new_pid_ = e.new_pid;
+  }
+  double respawn_ms(std::chrono::milliseconds limit) const {
+    const std::int64_t deadline = hang_start_ns_ + std::chrono::nanoseconds(limit).count();
+    return ready_ns_ ? static_cast<double>(ready_ns_ - deadline) / 1e6 : -1.0;
+  }
+
+ private:
+  int hang_slot_ = -1, new_pid_ = -1;
+  std::int64_t hang_start_ns_ = 0, ready_ns_ = 0;
+};
+
+double timeout_respawn_ms() {
+  constexpr auto limit = std::chrono::milliseconds(30);
+  return best_of(5, [&] {
+    auto watch = std::make_shared<RespawnWatch>();
+    prun::Options o = options(2, true);
+    o.on_error = prun::ErrorPolicy::collect;
+    o.batch_size = 1;
+    o.observer = watch;
+    std::vector<prun::Task<int>> tasks;
+    tasks.push_back(prun::delayed([] {
+                      for (;;) ::pause();
+                      return 0;
+                    })()
+                        .with_tag("hang")
+                        .with_timeout(limit));
+    // Work for both slots until well past the deadline: the stopped worker is replaced.
+    for (int k = 0; k < 20; ++k)
+      tasks.push_back(prun::delayed([] {
+        ::usleep(5'000);
+        return 0;
+      })());
+    prun::Parallel{o}.outcomes(tasks);
+    const double ms = watch->respawn_ms(limit);
+    if (ms < 0) std::abort();  // no replacement seen: the measurement is meaningless
+    return ms;
+  });
+}
+
+double first_result_us(prun::Pool& pool) {
+  std::vector<prun::Task<int>> tasks{prun::delayed(noop)(), prun::delayed(noop)()};
+  prun::Parallel{pool}(tasks);  // warm
+  return 1e6 * best_of(200, [&] {
+    auto t0 = Clock::now();
+    auto run = prun::Parallel{pool}.submit(tasks);
+    auto stream = run.as_completed();
+    auto it = stream.begin();
+    const double dt = seconds_since(t0);
+    if (it == std::default_sentinel || !(*it).outcome.ok()) std::abort();
+    for (; it != std::default_sentinel; ++it) {
+    }
+    return dt;
+  });
+}
+
+double observer_overhead_pct() {
+  std::vector<prun::Task<long>> tasks;
+  tasks.reserve(200'000);
+  for (long i = 0; i < 200'000; ++i) tasks.push_back(prun::delayed([](long x) { return x * x; })(i));
+  const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  prun::ProgressOptions p;
+  p.verbose = 1;
+  p.bar = prun::ProgressOptions::Bar::never;
+  p.fd = null_fd;
+  prun::Options plain = options(2, true);
+  prun::Options observed = plain;
+  observed.observer = std::make_shared<prun::ProgressObserver>(p);
+  // Alternated, best of five each: the machine's drift hits both alike.
+  double none = 1e300, with = 1e300;
+  for (int round = 0; round < 5; ++round) {
+    for (const prun::Options* o : {&plain, &observed}) {
+      auto t0 = Clock::now();
+      auto r = prun::Parallel{*o}(tasks);
+      const double dt = seconds_since(t0);
+      if (r.back() != 199'999L * 199'999L) std::abort();
+      double& best = o == &plain ? none : with;
+      best = std::min(best, dt);
+    }
+  }
+  ::close(null_fd);
+  return 100.0 * (with - none) / none;
+}
+
 int main(int argc, char** argv) {
   prun::init(argc, argv);  // the spawn measurements re-execute this program as workers
   // First, while the process is small: fork copies the page tables of whatever the heap holds.
@@ -161,9 +264,12 @@ int main(int argc, char** argv) {
   std::printf("tiny_tasks_per_s_no_capture=%.0f\n", tiny_tasks_per_s(false));
   std::printf("log_records_per_s=%.0f\n", log_records_per_s());
   std::printf("cpu_speedup_2=%.2f\n", cpu_speedup_2());
+  std::printf("timeout_respawn_ms=%.2f\n", timeout_respawn_ms());
+  std::printf("observer_overhead_pct=%.1f\n", observer_overhead_pct());
   std::printf("spawn_first_call_ms=%.3f\n", spawn_first_call_ms());
   prun::Pool pool({.n_jobs = 2, .backend = prun::Backend::spawn});
   std::printf("pool_warm_call_us=%.1f\n", pool_warm_call_us(pool));
+  std::printf("first_result_us=%.1f\n", first_result_us(pool));
   std::printf("spawn_tiny_tasks_per_s=%.0f\n", spawn_tiny_tasks_per_s(pool, true));
   std::printf("spawn_tiny_tasks_per_s_no_capture=%.0f\n", spawn_tiny_tasks_per_s(pool, false));
   return 0;

@@ -4,12 +4,7 @@
 
 #include <prun/pool/errors.hpp>
 
-// The trace observer comes from the observers work (pool/include/prun/pool/trace.hpp); until
-// it is merged, --trace says this build has none.
-#if __has_include(<prun/pool/trace.hpp>)
 #include <prun/pool/trace.hpp>
-#define PRUN_CLI_HAS_TRACE 1
-#endif
 
 #include <fmt/format.h>
 
@@ -80,15 +75,11 @@ Session::Session(const CliOptions& options, JobMaker& jobs, std::unique_ptr<Resu
                                                                             .n_jobs = options.n_jobs,
                                                                             .total = total});
   if (!options.trace_file.empty()) {
-#ifdef PRUN_CLI_HAS_TRACE
     try {
       trace_ = std::make_shared<pool::TraceObserver>(pool::TraceOptions{.path = options.trace_file});
     } catch (const std::system_error& e) {
       throw UsageError(fmt::format("cannot write to --trace '{}': {}", options.trace_file, e.code().message()));
     }
-#else
-    throw UsageError("--trace: this build of prun has no trace observer (prun/pool/trace.hpp)");
-#endif
   }
   observer_ = std::make_shared<Observer>(*this, trace_);
   for (int slot = 1; slot <= options.n_jobs && slot <= 4096; ++slot) free_slots_.insert(slot);

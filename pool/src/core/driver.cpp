@@ -47,7 +47,8 @@ class Driver::Impl final : public LinkEvents {
                    Scheduler::Options{options.batch_size, config_.max_tasks_per_worker,
                                       options.on_error == ErrorPolicy::fail_fast, config_.window,
                                       config_.max_outstanding}),
-        observer_(options.observer.get()) {
+        observer_(options.observer.get()),
+        observer_tags_(observer_ && observer_->wants_tags()) {
     if (config_.cancel) own_token_ = *config_.cancel;
     for (Link* l : links) {
       add(*l);
@@ -272,7 +273,7 @@ class Driver::Impl final : public LinkEvents {
     s.limit_s = static_cast<double>(limit.count()) / 1e3;
     if (s.deadline_ns) arm_timer();
     if (observer_) {
-      const std::string tag = table_.tag(i);
+      const std::string tag = observer_tags_ ? table_.tag(i) : std::string();
       observer_->on_task_started({i, tag, link.slot() + 1, link.pid(), s.attempt, st.t_ns});
     }
   }
@@ -397,7 +398,7 @@ class Driver::Impl final : public LinkEvents {
                      int sig = 0) {
     if (status != TaskStatus::ok && final) ++n_failed_;
     if (!observer_) return;
-    const std::string tag = table_.tag(i);
+    const std::string tag = observer_tags_ ? table_.tag(i) : std::string();
     observer_->on_task_finished(
         {i, tag, link.slot() + 1, link.pid(), attempt, started, ended, status, final, error, rss, exit_code, sig});
   }
@@ -600,6 +601,7 @@ class Driver::Impl final : public LinkEvents {
   DriverConfig config_;
   Scheduler scheduler_;
   RunObserver* observer_;
+  const bool observer_tags_;  // the observer reads tags: make them
   bool sent_this_turn_ = false;  // work was handed out since the last pull (input still open)
   bool pull_posted_ = false;
   asio::io_context ctx_{1};

@@ -6,7 +6,6 @@
 #include "signals.hpp"
 #include "task_scope.hpp"
 
-#include <prun/logging/detail/standard_streams.hpp>
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -39,6 +38,11 @@ void quiet_drain(int fd, std::string& into, std::size_t limit) {
   }
 }
 
+// The task's own thread may write (a record logged by the task): no system call the watch sees.
+bool quiet_write(int fd, const void* data, std::size_t size) noexcept {
+  return isolation::quiet_write_all(fd, data, size);
+}
+
 }  // namespace
 
 LiveCapture::LiveCapture(const Options& options, const TaskTable& table)
@@ -54,7 +58,7 @@ LiveCapture::LiveCapture(const Options& options, const TaskTable& table)
   for (int s = 0; s < 2; ++s) {
     saved_[s] = sys::Fd(sys::dup_at_least(s + 1, 3));
     const int fd = saved_[s].get();
-    routers_[s].emplace([fd](std::string_view b) { isolation::quiet_write_all(fd, b.data(), b.size()); }, prefix_of);
+    routers_[s].emplace([fd](std::string_view b) { write_gated(fd, b, &quiet_write); }, prefix_of);
   }
   line_buffered_ = __flbf(stdout) != 0;
   reader_ = std::thread([this] { read_loop(); });  // before any SyscallWatch: it is not watched
@@ -80,14 +84,14 @@ void LiveCapture::resume() {
   set_parent_stream_fds(saved_[0].get(), saved_[1].get());
   ::dup2(out_.write.get(), STDOUT_FILENO);
   ::dup2(err_.write.get(), STDERR_FILENO);
-  logging::detail::set_standard_stream_writer(&LiveCapture::write_record, this);
+  set_capture_writer(&LiveCapture::write_record, this);
   active_ = true;
 }
 
 void LiveCapture::suspend() {
   if (!active_) return;
   flush_standard_streams();
-  logging::detail::set_standard_stream_writer(nullptr, nullptr);
+  set_capture_writer(nullptr, nullptr);
   ::dup2(saved_[0].get(), STDOUT_FILENO);
   ::dup2(saved_[1].get(), STDERR_FILENO);
   set_parent_stream_fds(-1, -1);
@@ -122,7 +126,7 @@ void LiveCapture::write_record(void* self, int stream, const char* data, std::si
   flush_standard_streams();
   std::lock_guard lock(c.mutex_);
   c.drain_locked();
-  isolation::quiet_write_all(c.saved_[stream - 1].get(), data, size);
+  write_gated(c.saved_[stream - 1].get(), std::string_view(data, size), &quiet_write);
 }
 
 void LiveCapture::drain_locked() {

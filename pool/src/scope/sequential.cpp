@@ -73,21 +73,26 @@ class ProcessRunLock {
 };
 [[maybe_unused]] const bool g_run_lock_ready = ProcessRunLock::prepare();
 
-// Delivers a task's records to the caller's configuration as it was before the run. It keeps
-// its own copy of the snapshot (copies share one state): another thread may still be inside
-// handle() when the run ends.
+// Delivers a task's records to the caller's configuration as it was before the run, then to
+// an observer that wants them (as a driver does for a worker's records; here from the thread
+// that logged, one record at a time: the handler's lock is held). It keeps its own copy of the
+// snapshot (copies share one state): another thread may still be inside handle() when the run
+// ends.
 class SnapshotDelivery final : public Delivery {
  public:
-  explicit SnapshotDelivery(logging::HierarchySnapshot snapshot) : Delivery(true), snapshot_(std::move(snapshot)) {}
+  SnapshotDelivery(logging::HierarchySnapshot snapshot, RunObserver* observer)
+      : Delivery(true), snapshot_(std::move(snapshot)), observer_(observer && observer->wants_records() ? observer : nullptr) {}
 
  protected:
   void deliver(const logging::Record& record) override {
     logging::Record copy = record;
     snapshot_.call_handlers(copy);
+    if (observer_) observer_->on_record(copy);
   }
 
  private:
   const logging::HierarchySnapshot snapshot_;
+  RunObserver* const observer_;
 };
 
 }  // namespace
@@ -129,7 +134,7 @@ struct SequentialRunner::State {
     // that made no system call costs no check.
     watched = SyscallWatch::enable(/*unless_traced=*/true);
     baseline.capture();
-    delivery = std::make_shared<SnapshotDelivery>(scope->saved());
+    delivery = std::make_shared<SnapshotDelivery>(scope->saved(), options.observer.get());
     runner.emplace(options, table, delivery, level, 0);
     active = true;
   }
@@ -147,11 +152,11 @@ struct SequentialRunner::State {
 
   // One attempt of task i; returns its error, or nullptr with the result stored.
   std::exception_ptr attempt(std::size_t i, std::uint32_t attempt_no, const std::vector<std::string>& earlier,
-                             std::string& result, std::string& what, bool& timed_out) {
+                             std::string& result, std::string& what, bool& timed_out, std::int64_t& t0) {
     timed_out = false;
     RunObserver* observer = options.observer.get();
     const std::string tag = table.tag(i);
-    const std::int64_t t0 = sys::monotonic_ns();
+    t0 = sys::monotonic_ns();
     if (observer) observer->on_task_started({i, tag, 0, ::getpid(), attempt_no, t0});
     result.clear();
     if (capture) capture->begin(i);
@@ -195,14 +200,15 @@ struct SequentialRunner::State {
     std::string result, what;
     for (std::uint32_t attempt_no = 1;; ++attempt_no) {
       bool timed_out = false;
-      std::exception_ptr error = attempt(i, attempt_no, earlier, result, what, timed_out);
+      std::int64_t started = 0;
+      std::exception_ptr error = attempt(i, attempt_no, earlier, result, what, timed_out, started);
       const bool threw = error && !timed_out;
       const bool retry = error && attempt_no <= static_cast<std::uint32_t>(options.retries) &&
                          (!threw || options.retry_on_error);
       const TaskStatus status = !error ? TaskStatus::ok : threw ? TaskStatus::error : TaskStatus::timed_out;
       if (observer) {
         const std::string tag = table.tag(i);
-        observer->on_task_finished({i, tag, 0, ::getpid(), attempt_no, 0, sys::monotonic_ns(), status, !retry,
+        observer->on_task_finished({i, tag, 0, ::getpid(), attempt_no, started, sys::monotonic_ns(), status, !retry,
                                     error ? std::string_view(what) : std::string_view(), sys::peak_rss_kib()});
       }
       if (!error) {

@@ -111,8 +111,38 @@ SignalScope::~SignalScope() {
 
 int SignalScope::pending() noexcept { return g_pending.load(std::memory_order_acquire); }
 
+namespace {
+struct ExitHook {
+  void (*fn)(void*) noexcept = nullptr;
+  void* context = nullptr;
+};
+std::mutex g_hooks_mutex;
+std::array<ExitHook, 16> g_hooks;  // guarded by g_hooks_mutex
+}  // namespace
+
+int SignalScope::add_exit_hook(void (*hook)(void*) noexcept, void* context) noexcept {
+  std::lock_guard lock(g_hooks_mutex);
+  for (std::size_t k = 0; k < g_hooks.size(); ++k)
+    if (!g_hooks[k].fn) {
+      g_hooks[k] = ExitHook{hook, context};
+      return static_cast<int>(k);
+    }
+  return -1;
+}
+
+void SignalScope::remove_exit_hook(int id) noexcept {
+  if (id < 0) return;
+  std::lock_guard lock(g_hooks_mutex);
+  g_hooks[static_cast<std::size_t>(id)] = ExitHook{};
+}
+
 void SignalScope::raise_default(int signal) noexcept {
   logging::flush_all_handlers();
+  {
+    std::lock_guard lock(g_hooks_mutex);
+    for (const ExitHook& h : g_hooks)
+      if (h.fn) h.fn(h.context);
+  }
   struct sigaction dfl{};
   dfl.sa_handler = SIG_DFL;
   ::sigaction(signal, &dfl, nullptr);

@@ -21,8 +21,16 @@ class SignalScope {
 
   /// The signal that arrived during the scopes that are alive, or 0.
   static int pending() noexcept;
-  /// Raises `signal` with its default disposition (restored first), after flushing logging.
+  /// Raises `signal` with its default disposition (restored first), after flushing logging
+  /// and running the exit hooks.
   [[noreturn]] static void raise_default(int signal) noexcept;
+
+  /// `hook(context)` runs just before raise_default() ends the program (from a thread of
+  /// prun's, never from a signal handler): for files that must be left whole, such as a trace
+  /// whose run a signal ends at n_jobs=1. Returns an id for remove_exit_hook; -1 when the
+  /// table (16 hooks) is full.
+  static int add_exit_hook(void (*hook)(void*) noexcept, void* context) noexcept;
+  static void remove_exit_hook(int id) noexcept;
 
  private:
   int slot_ = -1;

@@ -8,7 +8,9 @@
 #include <prun/pool/observer.hpp>
 #include <prun/pool/options.hpp>
 #include <prun/pool/pool.hpp>
+#include <prun/pool/progress.hpp>
 #include <prun/pool/registry.hpp>
+#include <prun/pool/trace.hpp>
 #include <prun/runner/codec.hpp>
 #include <prun/runner/outcome.hpp>
 #include <prun/runner/parallel.hpp>

@@ -3,8 +3,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace prun::logging {
 struct Record;
@@ -62,7 +65,9 @@ struct RunFinished {
 /// Override what you need. Calls come from the thread that drives the run (the caller's for a
 /// blocking run or n_jobs = 1, the run's own thread for Parallel::submit), one at a time; they
 /// must not block for long (the run waits for them) and must not start runs themselves.
-/// A run without an observer pays nothing for this.
+/// A run without an observer pays nothing for this. Ready ones: ProgressObserver
+/// (<prun/pool/progress.hpp>: joblib's verbose lines, a live bar) and TraceObserver
+/// (<prun/pool/trace.hpp>: a Chrome trace).
 class RunObserver {
  public:
   virtual ~RunObserver() = default;
@@ -71,9 +76,55 @@ class RunObserver {
   virtual void on_task_finished(const TaskFinished&) {}
   virtual void on_worker_replaced(const WorkerReplaced&) {}
   /// Every record a task logged, after the parent's handlers had it (only if wants_records()).
+  /// At n_jobs = 1 it comes from the thread that logged it (the task's), one record at a time.
   virtual void on_record(const logging::Record&) {}
   virtual bool wants_records() const { return false; }
+  /// False: the events' `tag` may be empty (the run skips making each task's tag for it, a
+  /// saving for tiny tasks). Asked once, when the run starts.
+  virtual bool wants_tags() const { return true; }
   virtual void on_run_finished(const RunFinished&) {}
+};
+
+/// Several observers as one (Options::observer takes one): every event goes to each, in the
+/// order given; records only to those that want them.
+class ObserverList final : public RunObserver {
+ public:
+  /// `std::make_shared<ObserverList>(progress, trace)`. Null ones are left out.
+  template <typename... Observers>
+  explicit ObserverList(std::shared_ptr<Observers>... observers) {
+    (add(std::move(observers)), ...);
+  }
+  void add(std::shared_ptr<RunObserver> o) {
+    if (!o) return;
+    if (o->wants_records()) wanting_.push_back(o.get());
+    tags_ = tags_ || o->wants_tags();
+    list_.push_back(std::move(o));
+  }
+  void on_run_started(const RunStarted& e) override {
+    for (const auto& o : list_) o->on_run_started(e);
+  }
+  void on_task_started(const TaskStarted& e) override {
+    for (const auto& o : list_) o->on_task_started(e);
+  }
+  void on_task_finished(const TaskFinished& e) override {
+    for (const auto& o : list_) o->on_task_finished(e);
+  }
+  void on_worker_replaced(const WorkerReplaced& e) override {
+    for (const auto& o : list_) o->on_worker_replaced(e);
+  }
+  void on_record(const logging::Record& r) override {
+    for (RunObserver* o : wanting_) o->on_record(r);
+  }
+  bool wants_records() const override { return !wanting_.empty(); }
+  bool wants_tags() const override { return tags_; }
+  void on_run_finished(const RunFinished& e) override {
+    for (const auto& o : list_) o->on_run_finished(e);
+  }
+
+ private:
+  std::vector<std::shared_ptr<RunObserver>> list_;
+  std::vector<RunObserver*> wanting_;
+  bool tags_ = false;
 };
 
 }  // namespace prun::pool
