@@ -10,9 +10,12 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # libcli11-dev reads prun's command line; parallel (GNU parallel) is what the CLI's tests
-# compare prun with, and what its benchmark measures it against.
+# compare prun with, and what its benchmark measures it against. openmpi-bin and
+# libopenmpi-dev: Backend::mpi (prun::mpi, plain MPI C API: no Boost.MPI) and its tests under
+# mpirun.
 PACKAGES=(g++ cmake ninja-build python3 libboost1.81-dev
-          libfmt-dev doctest-dev libcereal-dev nlohmann-json3-dev libcli11-dev parallel)
+          libfmt-dev doctest-dev libcereal-dev nlohmann-json3-dev libcli11-dev parallel
+          openmpi-bin libopenmpi-dev)
 
 install_missing() {
   local missing=()
