@@ -161,6 +161,9 @@ TEST_CASE("a Pool on the ranks and a submitted run") {
     CHECK(r[49] == 98);
   }
   auto run = prun::Parallel{on_ranks()}.submit(tasks);
+  // The ranks are this run's until it is over: a second run from this thread would wait for
+  // itself, and is refused.
+  CHECK_THROWS_AS(prun::Parallel{on_ranks()}(tasks), std::logic_error);
   std::vector<int> seen;
   for (auto& c : run.as_completed()) seen.push_back(c.outcome.value());
   std::sort(seen.begin(), seen.end());
@@ -168,28 +171,54 @@ TEST_CASE("a Pool on the ranks and a submitted run") {
   CHECK(seen.back() == 98);
 }
 
-TEST_CASE("a task past its timeout fails with TaskTimeout once it ends - and the rank serves the next run") {
-  std::vector<prun::Task<int>> tasks{prun::delayed(sleepy)(400).with_timeout(std::chrono::milliseconds(50)),
+TEST_CASE("a task past its timeout fails with TaskTimeout once it ends - runs again - and the rank serves the next run") {
+  std::vector<prun::Task<int>> tasks{prun::delayed(sleepy)(300).with_timeout(std::chrono::milliseconds(50)),
                                      prun::delayed(sleepy)(1)};
+  prun::Options o = on_ranks(1);
+  o.retries = 1;
   const auto t0 = std::chrono::steady_clock::now();
   try {
-    prun::Parallel{on_ranks(1)}(tasks);
+    prun::Parallel{o}(tasks);
     FAIL("no timeout");
   } catch (const prun::TaskTimeout& e) {
     CHECK(e.index() == 0);
+    CHECK(e.attempt() == 2);
+    CHECK(e.earlier_attempts().size() == 1);
     CHECK(e.process_name().starts_with("Rank-1@"));
   }
-  // A rank cannot be stopped: the run ends when the task has.
-  CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(400));
+  // A rank cannot be stopped: each attempt ran to its end.
+  CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(600));
   std::vector<prun::Task<int>> next{prun::delayed(twice)(21)};
   CHECK(prun::Parallel{on_ranks(1)}(next) == std::vector<int>{42});
 }
 
 TEST_CASE("collect runs every task on the ranks") {
   std::vector<prun::Task<int>> tasks{prun::delayed(twice)(8), prun::delayed(refuse)(9), prun::delayed(twice)(10)};
+  test::FdCapture err(2);  // the refusal's warning, through Python's last resort handler
   auto outcomes = prun::Parallel{on_ranks()}.outcomes(tasks);
   REQUIRE(outcomes.size() == 3);
   CHECK(outcomes[0].value() == 16);
   CHECK(!outcomes[1].ok());
   CHECK(outcomes[2].value() == 20);
+}
+
+TEST_CASE("a cancelled run starts no more tasks on the ranks - and the next run is whole") {
+  std::vector<prun::Task<int>> tasks;
+  for (int i = 0; i < 40; ++i) tasks.push_back(prun::delayed(sleepy)(20));
+  auto run = prun::Parallel{on_ranks()}.submit(tasks);
+  std::size_t taken = 0;
+  try {
+    for (auto& c : run.as_completed()) {
+      (void)c;
+      if (++taken == 2) run.cancel();
+    }
+  } catch (const prun::Cancelled&) {
+  }
+  CHECK(taken >= 2);
+  CHECK(taken < 40);
+  std::vector<prun::Task<int>> next;
+  for (int i = 0; i < 10; ++i) next.push_back(prun::delayed(twice)(i));
+  const auto r = prun::Parallel{on_ranks()}(next);
+  REQUIRE(r.size() == 10);
+  CHECK(r[9] == 18);
 }

@@ -18,7 +18,9 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <stdexcept>
 
 namespace prun::mpi {
@@ -38,10 +40,39 @@ std::string registered_name(const Function& fn, const char* what) {
   return f->name;
 }
 
-// The ranks serve one run at a time: a second run (another thread) waits for the first.
-std::mutex& run_lock() {
-  static std::mutex m;
-  return m;
+// The ranks serve one run at a time: a run from another thread waits for the one going on; a
+// second run from the thread that holds the ranks (a run submitted and not yet consumed) would
+// wait for itself, and is refused instead.
+class RanksLock {
+ public:
+  void lock() {
+    std::unique_lock lock(mutex_);
+    if (held_ && owner_ == std::this_thread::get_id())
+      throw std::logic_error(
+          "prun: the MPI ranks are busy with a run this thread started and has not finished (runs on Backend::mpi "
+          "take turns): consume or destroy it first");
+    free_.wait(lock, [&] { return !held_; });
+    held_ = true;
+    owner_ = std::this_thread::get_id();
+  }
+  void unlock() {
+    {
+      std::lock_guard lock(mutex_);
+      held_ = false;
+    }
+    free_.notify_one();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable free_;
+  bool held_ = false;
+  std::thread::id owner_;
+};
+
+RanksLock& run_lock() {
+  static RanksLock l;
+  return l;
 }
 
 Sender& rank0_sender() {
@@ -70,7 +101,7 @@ class MpiRun final : public pool::detail::RemoteRun, public pool::core::WorkerSo
   pool::core::Link& replace(int slot) override { return add(slot); }
 
  private:
-  std::unique_lock<std::mutex> lock_;
+  std::unique_lock<RanksLock> lock_;
   std::string run_frame_;
   std::vector<std::unique_ptr<MpiLink>> links_;  // every link of the run (the driver may hold old ones)
 };
