@@ -1,5 +1,7 @@
 #include "mpi_link.hpp"
 
+#include "../../src/sys/sys.hpp"
+
 #include <prun/logging/handler.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -17,13 +19,16 @@ using pool::protocol::Kind;
 
 namespace {
 constexpr std::chrono::microseconds kFirstPause{20};
+constexpr std::chrono::microseconds kRecentPause{100};  // the longest for 5 ms after a message
 constexpr std::chrono::microseconds kLongestPause{1000};
+constexpr std::int64_t kRecentNs = 5'000'000;
 }  // namespace
 
 struct MpiLink::Asio {
   asio::io_context& ctx;
   asio::steady_timer timer;
   std::chrono::microseconds pause = kFirstPause;
+  std::int64_t last_message_ns = 0;
   explicit Asio(asio::io_context& c) : ctx(c), timer(c) {}
 };
 
@@ -121,7 +126,9 @@ void MpiLink::poll() {
 
 void MpiLink::schedule(bool busy) {
   const auto gen = generation_;
+  const std::int64_t now = pool::sys::monotonic_ns();
   if (busy) {
+    asio_->last_message_ns = now;
     asio_->pause = kFirstPause;
     asio::post(asio_->ctx, [this, gen] {
       if (gen == generation_) poll();
@@ -129,7 +136,7 @@ void MpiLink::schedule(bool busy) {
     return;
   }
   asio_->timer.expires_after(asio_->pause);
-  asio_->pause = std::min(asio_->pause * 2, kLongestPause);
+  asio_->pause = std::min(asio_->pause * 2, now - asio_->last_message_ns < kRecentNs ? kRecentPause : kLongestPause);
   asio_->timer.async_wait([this, gen](const boost::system::error_code& ec) {
     if (!ec && gen == generation_) poll();
   });

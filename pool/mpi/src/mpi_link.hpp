@@ -1,8 +1,8 @@
 #pragma once
 // The link to a worker rank, on rank 0. send() is an MPI message of the driver's frames; the
 // rank's frames come back as messages, looked for (MPI_Iprobe) from the driver's event loop:
-// at once again after a message came, else after a pause that doubles from 20 µs up to 1 ms
-// while nothing comes. MPI has no descriptor to wait on, so this polling is the price; it
+// at once again after a message came, else after a pause that doubles from 20 µs up to 100 µs
+// within 5 ms of the last message, up to 1 ms after that. MPI has no descriptor to wait on, so this polling is the price; it
 // keeps every MPI call on the thread that steps the driver.
 //
 // A rank cannot be killed (that ends the whole MPI job), so signal() asks it to start no more

@@ -37,10 +37,12 @@ using pool::protocol::Frame;
 using pool::protocol::Kind;
 
 constexpr std::size_t kNobody = SIZE_MAX;               // bytes printed between tasks
-constexpr std::size_t kSendAt = 64 * 1024;              // the pump is woken to send this much
+constexpr std::size_t kSendAt = 256 * 1024;             // the pump is woken to send this much
 constexpr std::size_t kTaskWaitsAt = 4 * 1024 * 1024;   // a task that logs faster than rank 0 takes waits
 constexpr std::size_t kMaxInFlight = 16 * 1024 * 1024;  // sent, not yet taken by rank 0
-constexpr int kIdlePollMs = 1;                          // MPI has no descriptor: look every millisecond
+constexpr std::int64_t kIdlePollNs = 1'000'000;         // MPI has no descriptor: look every millisecond,
+constexpr std::int64_t kQuickPollNs = 50'000;           // and every 50 µs
+constexpr std::int64_t kRecentNs = 5'000'000;           // for 5 ms after traffic
 
 // ---- what a dying rank can still say -----------------------------------------------------------
 // A rank that dies ends the whole MPI job (Open MPI's default): rank 0 never learns of it. The
@@ -175,6 +177,7 @@ class RankWorker {
   void publish_record(const logging::Record& record) {
     std::unique_lock lock(box_);
     const std::size_t before = out_.size();
+    if (before == 0) since_ns_ = pool::sys::monotonic_ns();  // vDSO: no system call
     pool::protocol::encode_record(out_, record);
     if (before < kSendAt && out_.size() >= kSendAt) wake();
     while (out_.size() >= kTaskWaitsAt) room_.wait(lock);
@@ -246,6 +249,7 @@ class RankWorker {
           // Every batch is answered, run or not: rank 0 counts them.
           std::lock_guard lock(box_);
           pool::protocol::Writer(out_).empty(Kind::batch_done);
+          urgent_ = true;  // rank 0 waits for it to hand out more
         }
         wake();
         break;
@@ -261,6 +265,7 @@ class RankWorker {
       const pool::scope::Outcome o = pool::scope::describe_current_exception();
       std::lock_guard lock(box_);
       pool::protocol::encode_fatal(out_, o.type + ": " + o.message);
+      urgent_ = true;
     } catch (...) {
     }
     runner_.reset();
@@ -278,6 +283,7 @@ class RankWorker {
       g_task.store(static_cast<std::int64_t>(i));
       {
         std::lock_guard lock(box_);
+        if (out_.empty()) since_ns_ = t0;
         pool::protocol::Started{i, t0}.encode(out_);
         current_ = i;
         printed_ = false;
@@ -326,6 +332,7 @@ class RankWorker {
       }
       if (bytes_.empty()) continue;
       if (current_ != kNobody) printed_ = true;
+      if (out_.empty()) since_ns_ = pool::sys::monotonic_ns();
       pool::protocol::Output{static_cast<std::uint8_t>(s + 1), current_, false, bytes_}.encode(out_);
     }
   }
@@ -350,6 +357,7 @@ class RankWorker {
   void pump_loop() {
     Sender sender;
     std::string message, sending;
+    std::int64_t last_traffic_ns = 0;
     pollfd fds[3] = {{pipes_[0].read.get(), POLLIN, 0}, {pipes_[1].read.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
     for (;;) {
       bool busy = false;
@@ -370,27 +378,47 @@ class RankWorker {
         }
         inbox_ready_.notify_one();
       }
+      // What waits is sent in large messages: once 256 KiB wait, at once when rank 0 waits for
+      // it (a batch's end, a failure), and otherwise after at most a millisecond.
       bool quit;
+      std::int64_t wait_ns = kIdlePollNs;
       {
         std::lock_guard lock(box_);
         drain_locked();
-        if (!out_.empty() && sender.in_flight() < kMaxInFlight) {
-          sending.swap(out_);
-          room_.notify_all();
+        if (!out_.empty()) {
+          const std::int64_t age = pool::sys::monotonic_ns() - since_ns_;
+          const bool due = urgent_ || quit_ || out_.size() >= kSendAt || age >= kIdlePollNs;
+          if (due && sender.in_flight() < kMaxInFlight) {
+            sending.swap(out_);
+            urgent_ = false;
+            room_.notify_all();
+          } else if (!due) {
+            wait_ns = kIdlePollNs - age;
+          }
         }
         quit = quit_ && out_.empty();
       }
-      if (!sending.empty()) {
-        busy = busy || sending.size() >= kSendAt;
+      const bool sent = !sending.empty();
+      if (sent) {
         sender.send(0, kTagEvents, std::move(sending));
         sending = std::string();
+        sending.reserve(kSendAt + 4096);
       }
-      sender.progress();
+      // A large message moves only while both sides call MPI: look again soon while one is in
+      // flight.
+      const bool in_flight = !sender.progress();
       if (quit) {
         sender.wait_all();
         return;
       }
-      int r = ::poll(fds, 3, busy ? 0 : kIdlePollMs);
+      // Right after traffic more is likely (the next batch, rank 0 taking a message): look
+      // again within 50 µs for 5 ms, then every millisecond.
+      const std::int64_t now = pool::sys::monotonic_ns();
+      if (busy || sent || in_flight) last_traffic_ns = now;
+      if (busy) wait_ns = 0;
+      else if (in_flight || now - last_traffic_ns < kRecentNs) wait_ns = std::min<std::int64_t>(wait_ns, kQuickPollNs);
+      const timespec timeout{0, static_cast<long>(wait_ns)};
+      int r = ::ppoll(fds, 3, &timeout, nullptr);
       if (r > 0 && (fds[2].revents & POLLIN)) {
         std::uint64_t n;
         (void)!::read(wake_.get(), &n, sizeof n);
@@ -428,6 +456,8 @@ class RankWorker {
   std::size_t current_ = kNobody;
   bool printed_ = false;
   bool quit_ = false;
+  bool urgent_ = false;           // rank 0 waits for what out_ holds
+  std::int64_t since_ns_ = 0;     // when out_ stopped being empty
   std::string bytes_;
   // The run.
   std::shared_ptr<RankDelivery> delivery_;
