@@ -358,6 +358,7 @@ class RankWorker {
     Sender sender;
     std::string message, sending;
     std::int64_t last_traffic_ns = 0;
+    bool pipes_ready = false;
     pollfd fds[3] = {{pipes_[0].read.get(), POLLIN, 0}, {pipes_[1].read.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
     for (;;) {
       bool busy = false;
@@ -383,8 +384,8 @@ class RankWorker {
       bool quit;
       std::int64_t wait_ns = kIdlePollNs;
       {
-        std::lock_guard lock(box_);
-        drain_locked();
+        std::lock_guard lock(box_);  // held briefly: the task thread takes it for every record
+        if (pipes_ready) drain_locked();
         if (!out_.empty()) {
           const std::int64_t age = pool::sys::monotonic_ns() - since_ns_;
           const bool due = urgent_ || quit_ || out_.size() >= kSendAt || age >= kIdlePollNs;
@@ -418,7 +419,8 @@ class RankWorker {
       if (busy) wait_ns = 0;
       else if (in_flight || now - last_traffic_ns < kRecentNs) wait_ns = std::min<std::int64_t>(wait_ns, kQuickPollNs);
       const timespec timeout{0, static_cast<long>(wait_ns)};
-      int r = ::ppoll(fds, 3, &timeout, nullptr);
+      const int r = ::ppoll(fds, 3, &timeout, nullptr);
+      pipes_ready = r > 0 && ((fds[0].revents | fds[1].revents) & (POLLIN | POLLHUP));
       if (r > 0 && (fds[2].revents & POLLIN)) {
         std::uint64_t n;
         (void)!::read(wake_.get(), &n, sizeof n);
