@@ -43,6 +43,7 @@ bool Sender::progress() {
     check(MPI_Test(&it->request, &done, MPI_STATUS_IGNORE), "MPI_Test");
     if (!done) break;  // later ones to the same rank are behind it anyway
     bytes_ -= it->bytes.size();
+    if (spare_.size() < 4) spare_.push_back(std::move(it->bytes));
     it = pending_.erase(it);
   }
   return pending_.empty();
@@ -52,6 +53,14 @@ void Sender::wait_all() {
   for (Pending& p : pending_) check(MPI_Wait(&p.request, MPI_STATUS_IGNORE), "MPI_Wait");
   pending_.clear();
   bytes_ = 0;
+}
+
+std::string Sender::take_buffer() {
+  if (spare_.empty()) return {};
+  std::string b = std::move(spare_.back());
+  spare_.pop_back();
+  b.clear();
+  return b;
 }
 
 bool receive(int source, int tag, std::string& into, bool wait) {

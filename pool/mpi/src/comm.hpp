@@ -48,6 +48,8 @@ class Sender {
   std::size_t in_flight() const noexcept { return bytes_; }
   /// Waits until everything went.
   void wait_all();
+  /// An empty buffer, from those that were sent (their memory is reused: no page faults).
+  std::string take_buffer();
 
  private:
   struct Pending {
@@ -56,6 +58,7 @@ class Sender {
   };
   std::list<Pending> pending_;
   std::size_t bytes_ = 0;
+  std::vector<std::string> spare_;
 };
 
 /// Receives one waiting message from `source` with `tag` into `into` (replacing its content);

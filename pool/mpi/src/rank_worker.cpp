@@ -43,6 +43,7 @@ constexpr std::size_t kMaxInFlight = 16 * 1024 * 1024;  // sent, not yet taken b
 constexpr std::int64_t kIdlePollNs = 1'000'000;         // MPI has no descriptor: look every millisecond,
 constexpr std::int64_t kQuickPollNs = 50'000;           // and every 50 µs
 constexpr std::int64_t kRecentNs = 5'000'000;           // for 5 ms after traffic
+constexpr std::int64_t kInFlightPollNs = 200'000;       // while a message is in flight
 
 // ---- what a dying rank can still say -----------------------------------------------------------
 // A rank that dies ends the whole MPI job (Open MPI's default): rank 0 never learns of it. The
@@ -382,6 +383,7 @@ class RankWorker {
       // What waits is sent in large messages: once 256 KiB wait, at once when rank 0 waits for
       // it (a batch's end, a failure), and otherwise after at most a millisecond.
       bool quit;
+      bool answer = false;  // what goes now is what rank 0 waits for (the end of a batch)
       std::int64_t wait_ns = kIdlePollNs;
       {
         std::lock_guard lock(box_);  // held briefly: the task thread takes it for every record
@@ -391,6 +393,7 @@ class RankWorker {
           const bool due = urgent_ || quit_ || out_.size() >= kSendAt || age >= kIdlePollNs;
           if (due && sender.in_flight() < kMaxInFlight) {
             sending.swap(out_);
+            answer = urgent_;
             urgent_ = false;
             room_.notify_all();
           } else if (!due) {
@@ -399,11 +402,12 @@ class RankWorker {
         }
         quit = quit_ && out_.empty();
       }
-      const bool sent = !sending.empty();
-      if (sent) {
+      if (!sending.empty()) {
         sender.send(0, kTagEvents, std::move(sending));
-        sending = std::string();
-        sending.reserve(kSendAt + 4096);
+        // The next out_: a buffer already sent (its pages touched), else a fresh one reserved
+        // here rather than grown by the task under the lock.
+        sending = sender.take_buffer();
+        if (sending.capacity() < kSendAt + 65536) sending.reserve(kSendAt + 65536);
       }
       // A large message moves only while both sides call MPI: look again soon while one is in
       // flight.
@@ -412,12 +416,14 @@ class RankWorker {
         sender.wait_all();
         return;
       }
-      // Right after traffic more is likely (the next batch, rank 0 taking a message): look
-      // again within 50 µs for 5 ms, then every millisecond.
+      // After commands, or after answering rank 0, more commands are likely (the next batch):
+      // look again within 50 µs for 5 ms, then every millisecond. A message in flight moves
+      // on at each look: every 200 µs meanwhile.
       const std::int64_t now = pool::sys::monotonic_ns();
-      if (busy || sent || in_flight) last_traffic_ns = now;
+      if (busy || answer) last_traffic_ns = now;
       if (busy) wait_ns = 0;
-      else if (in_flight || now - last_traffic_ns < kRecentNs) wait_ns = std::min<std::int64_t>(wait_ns, kQuickPollNs);
+      else if (now - last_traffic_ns < kRecentNs) wait_ns = std::min<std::int64_t>(wait_ns, kQuickPollNs);
+      else if (in_flight) wait_ns = std::min<std::int64_t>(wait_ns, kInFlightPollNs);
       const timespec timeout{0, static_cast<long>(wait_ns)};
       const int r = ::ppoll(fds, 3, &timeout, nullptr);
       pipes_ready = r > 0 && ((fds[0].revents | fds[1].revents) & (POLLIN | POLLHUP));
