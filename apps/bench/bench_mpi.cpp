@@ -6,10 +6,15 @@
 //   fork_tiny_tasks_per_s      the same tasks, n_jobs=2 on Backend::fork
 //   mpi_log_records_per_s      2 ranks x 1,000,000 records merged by rank 0 into a file
 //   fork_log_records_per_s     the same with 2 forked workers
+//   mpi_log_parent_cpu_ns      CPU time rank 0 spent per record meanwhile (user + system)
+//   fork_log_parent_cpu_ns     the same for the fork backend's parent
+//   mpi_log_worker_cpu_ns      CPU time the ranks spent per record while logging (pump included)
+//   fork_log_worker_cpu_ns     the same for the forked workers
 //   mpi_warm_call_us           2 no-op tasks on the ranks (they are always warm)
 #include <prun/mpi.hpp>
 #include <prun/prun.hpp>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,10 +30,20 @@ long square(long x) { return x * x; }
 PRUN_REGISTER_TASK(square);
 int noop() { return 0; }
 PRUN_REGISTER_TASK(noop);
-int flood() {
+double cpu_s() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// Logs a million records; returns the CPU time its process spent meanwhile (a rank's pump
+// thread included).
+double flood() {
+  const double cpu0 = cpu_s();
   lg::Logger& log = lg::get_logger("bench.worker");
   for (int i = 0; i < 1'000'000; ++i) log.info("record {} of the benchmark", i);
-  return 0;
+  return cpu_s() - cpu0;
 }
 PRUN_REGISTER_TASK(flood);
 
@@ -65,7 +80,7 @@ double tiny_tasks_per_s(prun::Backend backend) {
   return 200'000 / s;
 }
 
-double log_records_per_s(prun::Backend backend) {
+double log_records_per_s(prun::Backend backend, double& parent_cpu_ns, double& worker_cpu_ns) {
   const std::string path =
       (std::filesystem::temp_directory_path() / ("prun-bench-mpi-" + std::to_string(::getpid()) + ".log")).string();
   auto file = std::make_shared<lg::FileHandler>(path, "w");
@@ -73,10 +88,13 @@ double log_records_per_s(prun::Backend backend) {
       std::make_shared<lg::Formatter>("%(asctime)s %(levelname)s %(processName)s %(process)d %(name)s %(message)s"));
   lg::get_logger().set_handlers({file});
   lg::get_logger().set_level(lg::INFO);
-  std::vector<prun::Task<int>> tasks{prun::delayed(flood)(), prun::delayed(flood)()};
+  std::vector<prun::Task<double>> tasks{prun::delayed(flood)(), prun::delayed(flood)()};
+  const double cpu0 = cpu_s();
   auto t0 = Clock::now();
-  prun::Parallel{options(backend, false)}(tasks);
+  const std::vector<double> worker_cpu = prun::Parallel{options(backend, false)}(tasks);
   const double dt = seconds_since(t0);
+  parent_cpu_ns = (cpu_s() - cpu0) * 1e9 / 2'000'000;
+  worker_cpu_ns = (worker_cpu[0] + worker_cpu[1]) * 1e9 / 2'000'000;
   lg::get_logger().set_handlers({});
   file.reset();
   const auto size = std::filesystem::file_size(path);
@@ -105,8 +123,13 @@ int main(int argc, char** argv) {
   }
   std::printf("fork_tiny_tasks_per_s=%.0f\n", tiny_tasks_per_s(prun::Backend::fork));
   std::printf("mpi_tiny_tasks_per_s=%.0f\n", tiny_tasks_per_s(prun::Backend::mpi));
-  std::printf("fork_log_records_per_s=%.0f\n", log_records_per_s(prun::Backend::fork));
-  std::printf("mpi_log_records_per_s=%.0f\n", log_records_per_s(prun::Backend::mpi));
+  double fork_cpu = 0, mpi_cpu = 0, fork_worker_cpu = 0, mpi_worker_cpu = 0;
+  std::printf("fork_log_records_per_s=%.0f\n", log_records_per_s(prun::Backend::fork, fork_cpu, fork_worker_cpu));
+  std::printf("mpi_log_records_per_s=%.0f\n", log_records_per_s(prun::Backend::mpi, mpi_cpu, mpi_worker_cpu));
+  std::printf("fork_log_parent_cpu_ns=%.0f\n", fork_cpu);
+  std::printf("mpi_log_parent_cpu_ns=%.0f\n", mpi_cpu);
+  std::printf("fork_log_worker_cpu_ns=%.0f\n", fork_worker_cpu);
+  std::printf("mpi_log_worker_cpu_ns=%.0f\n", mpi_worker_cpu);
   std::printf("mpi_warm_call_us=%.0f\n", warm_call_us());
   return 0;
 }

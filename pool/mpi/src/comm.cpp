@@ -43,7 +43,7 @@ bool Sender::progress() {
     check(MPI_Test(&it->request, &done, MPI_STATUS_IGNORE), "MPI_Test");
     if (!done) break;  // later ones to the same rank are behind it anyway
     bytes_ -= it->bytes.size();
-    if (spare_.size() < 4) spare_.push_back(std::move(it->bytes));
+    if (spare_.size() < 8) spare_.push_back(std::move(it->bytes));
     it = pending_.erase(it);
   }
   return pending_.empty();

@@ -38,8 +38,11 @@ using pool::protocol::Kind;
 
 constexpr std::size_t kNobody = SIZE_MAX;               // bytes printed between tasks
 constexpr std::size_t kSendAt = 256 * 1024;             // the pump is woken to send this much
-constexpr std::size_t kTaskWaitsAt = 4 * 1024 * 1024;   // a task that logs faster than rank 0 takes waits
-constexpr std::size_t kMaxInFlight = 16 * 1024 * 1024;  // sent, not yet taken by rank 0
+constexpr std::size_t kTaskWaitsAt = 1024 * 1024;       // a task that logs faster than rank 0 takes waits
+constexpr std::size_t kMaxInFlight = 4 * 1024 * 1024;   // sent, not yet taken by rank 0
+// Every buffer has room for all a task may add before it waits: it never grows (a large
+// allocation is an mmap: fresh pages to fault in, and an munmap that flushes every CPU's TLB).
+constexpr std::size_t kBufferSize = kTaskWaitsAt + 64 * 1024;
 constexpr std::int64_t kIdlePollNs = 1'000'000;         // MPI has no descriptor: look every millisecond,
 constexpr std::int64_t kQuickPollNs = 50'000;           // and every 50 µs
 constexpr std::int64_t kRecentNs = 5'000'000;           // for 5 ms after traffic
@@ -204,6 +207,7 @@ class RankWorker {
     if (!wake_) pool::sys::throw_errno("eventfd");
     install_reports(name_);
     delivery_ = std::make_shared<RankDelivery>(*this);
+    out_.reserve(kBufferSize);
   }
 
   // ---- commands ---------------------------------------------------------------------------
@@ -358,6 +362,7 @@ class RankWorker {
   void pump_loop() {
     Sender sender;
     std::string message, sending;
+    sending.reserve(kBufferSize);
     std::int64_t last_traffic_ns = 0;
     bool pipes_ready = false;
     pollfd fds[3] = {{pipes_[0].read.get(), POLLIN, 0}, {pipes_[1].read.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
@@ -407,7 +412,7 @@ class RankWorker {
         // The next out_: a buffer already sent (its pages touched), else a fresh one reserved
         // here rather than grown by the task under the lock.
         sending = sender.take_buffer();
-        if (sending.capacity() < kSendAt + 65536) sending.reserve(kSendAt + 65536);
+        if (sending.capacity() < kBufferSize) sending.reserve(kBufferSize);
       }
       // A large message moves only while both sides call MPI: look again soon while one is in
       // flight.
