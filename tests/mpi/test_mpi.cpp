@@ -145,11 +145,14 @@ TEST_CASE("configure_task runs on the rank - n_jobs counts ranks - and refusals 
                        std::invalid_argument);
   std::vector<prun::Task<int>> closure{prun::delayed([](int x) { return x + 1; })(1)};
   CHECK_THROWS_AS(prun::Parallel{on_ranks()}(closure), std::invalid_argument);
-  // The ranks still serve.
+  // The ranks still serve; -2 is every worker rank but one.
   CHECK(prun::Parallel{on_ranks()}(tasks) == std::vector<int>{2, 4});
+  CHECK(prun::Parallel{on_ranks(-2)}(tasks) == std::vector<int>{2, 4});
 }
 
 TEST_CASE("a Pool on the ranks and a submitted run") {
+  CHECK_THROWS_AS(prun::Pool({.n_jobs = -1, .backend = prun::Backend::mpi, .max_tasks_per_child = 5}),
+                  std::invalid_argument);
   prun::Pool pool({.n_jobs = -1, .backend = prun::Backend::mpi});
   CHECK(pool.size() == 2);
   CHECK(pool.worker_pids() == prun::mpi::worker_pids());
@@ -221,4 +224,15 @@ TEST_CASE("a cancelled run starts no more tasks on the ranks - and the next run 
   const auto r = prun::Parallel{on_ranks()}(next);
   REQUIRE(r.size() == 10);
   CHECK(r[9] == 18);
+}
+
+TEST_CASE("runs on the ranks from two threads take turns") {
+  std::vector<prun::Task<int>> tasks;
+  for (int i = 0; i < 30; ++i) tasks.push_back(prun::delayed(sleepy)(2));
+  std::vector<int> other;
+  std::thread t([&] { other = prun::Parallel{on_ranks()}(tasks); });
+  const std::vector<int> mine = prun::Parallel{on_ranks()}(tasks);
+  t.join();
+  CHECK(mine == std::vector<int>(30, 2));
+  CHECK(other == std::vector<int>(30, 2));
 }
