@@ -104,10 +104,17 @@ struct Pool::Impl {
     run.stop_on_error = options.on_error == ErrorPolicy::fail_fast;
     std::string frame;
     run.encode(frame);
-    const int active = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(n), table.size));
+    const int active = static_cast<int>(table.pull ? static_cast<std::size_t>(n)
+                                                   : std::min<std::size_t>(static_cast<std::size_t>(n), table.size));
     p->workers = workers.get();
     p->links = workers->prepare(active, frame, run.prefix, scope::parent_root_level());
     p->config.remote = &p->remote;
+    if (table.pull)  // each task pulled is put by name at once, as the driver will send it
+      p->config.pull = [&table, remote = &p->remote] {
+        if (!table.pull()) return false;
+        remote->push_back(table.remote(remote->size()));
+        return true;
+      };
     p->config.max_tasks_per_worker = opts.max_tasks_per_child;
     p->config.capture = options.capture_output;
     p->config.window = window;

@@ -65,7 +65,7 @@ TEST_CASE("1000 forks while two threads log and create loggers - every child fin
     }
   });
 
-  constexpr int kForks = 1000;
+  constexpr int kForks = 1000 / test::kSlowdown;
   int finished = 0, failed = 0;
   for (int k = 0; k < kForks; ++k) {
     // Let the threads do some work between forks, so that forks land at random points.

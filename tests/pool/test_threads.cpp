@@ -66,7 +66,7 @@ TEST_CASE("forking 1000 workers while two threads log and create loggers never d
     })(i));
   prun::Options o = opts(prun::Backend::fork, 2);
   o.capture_output = false;
-  for (int run = 0; run < 500; ++run) REQUIRE(prun::Parallel{o}(tasks) == std::vector<int>{0, 1});
+  for (int run = 0; run < 500 / test::kSlowdown; ++run) REQUIRE(prun::Parallel{o}(tasks) == std::vector<int>{0, 1});
 }
 
 TEST_CASE("runs from several threads at once give every run its own records - lines and results") {

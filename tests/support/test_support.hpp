@@ -16,6 +16,15 @@
 
 namespace test {
 
+/// Stress loops run this many times fewer rounds under ThreadSanitizer, which makes fork() of a
+/// process with threads and every memory access many times slower (what they prove holds for
+/// any number of rounds; the full count runs in the other builds).
+#if defined(__SANITIZE_THREAD__)
+inline constexpr int kSlowdown = 5;
+#else
+inline constexpr int kSlowdown = 1;
+#endif
+
 /// Redirects a file descriptor (1 or 2) into a memory file until text() is called.
 class FdCapture {
  public:

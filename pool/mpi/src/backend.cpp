@@ -133,7 +133,8 @@ class MpiBackend final : public pool::detail::RemoteBackend {
   std::unique_ptr<pool::detail::PreparedRun> prepare(const pool::Options& options, const pool::TaskTable& table,
                                                      std::size_t window, const pool::CancelToken& token) override {
     pool::core::check_prefix(options.prefix);
-    const int n = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(resolve_n_jobs(options.n_jobs)), table.size));
+    const auto jobs = static_cast<std::size_t>(resolve_n_jobs(options.n_jobs));
+    const int n = static_cast<int>(table.pull ? jobs : std::min(jobs, table.size));
     auto p = std::make_unique<pool::detail::PreparedRun>();
     // Everything that could refuse a task does so before a rank is told anything.
     if (!table.remote) throw std::invalid_argument("prun: these tasks cannot be sent by name to an MPI rank");
@@ -152,6 +153,12 @@ class MpiBackend final : public pool::detail::RemoteBackend {
     p->source = mpi_run.get();
     p->remote_run = std::move(mpi_run);
     p->config.remote = &p->remote;
+    if (table.pull)  // a task pulled lazily is put by name at once, as the driver will send it
+      p->config.pull = [&table, remote = &p->remote] {
+        if (!table.pull()) return false;
+        remote->push_back(table.remote(remote->size()));
+        return true;
+      };
     p->config.capture = options.capture_output;
     p->config.window = window;
     p->config.backend = "mpi";

@@ -52,11 +52,14 @@ PreparedRun::~PreparedRun() {
 std::unique_ptr<PreparedRun> prepare(const Options& options, const TaskTable& table, std::size_t window,
                                      const CancelToken& token) {
   if (options.backend == Backend::mpi) return remote_backend(options.backend).prepare(options, table, window, token);
-  const int n = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(resolve_n_jobs(options.n_jobs)), table.size));
-  if (options.backend == Backend::spawn) {
+  const std::size_t jobs = static_cast<std::size_t>(resolve_n_jobs(options.n_jobs));
+  const int n = static_cast<int>(table.pull ? jobs : std::min(jobs, table.size));
+  // Spawned workers take tasks by name; so do forked ones when the input is pulled lazily
+  // (forked before the tasks exist, they cannot have them in memory).
+  if (options.backend == Backend::spawn || table.pull) {
     PoolOptions pool_options;  // a pool for this run only
     pool_options.n_jobs = n;
-    pool_options.backend = Backend::spawn;
+    pool_options.backend = options.backend == Backend::spawn ? Backend::spawn : Backend::fork;
     pool_options.idle_timeout = std::chrono::milliseconds(0);
     auto pool = std::make_unique<Pool>(pool_options);
     auto p = prepare(*pool, options, table, window, token);
@@ -114,7 +117,7 @@ std::size_t window_of(const Options& options, int workers) {
 class ThreadRun final : public RunHandle {
  public:
   ThreadRun(const Options& options, const TaskTable& table, Pool* pool) : options_(options), table_(table) {
-    if (table.size == 0) {
+    if (table.size == 0 && !table.pull) {
       finished_ = true;
       return;
     }
@@ -230,13 +233,12 @@ class SequentialRun final : public RunHandle {
   bool advance() override {
     if (finished_) return false;
     if (token_cancelled_) {
-      error_ = std::make_exception_ptr(Cancelled(runner_.done(), table_.size));
+      error_ = std::make_exception_ptr(Cancelled(runner_.done(), runner_.known()));
       finished_ = true;
       return false;
     }
     try {
-      runner_.resume();
-      const bool more = runner_.run_next();
+      const bool more = runner_.run_next();  // takes the caller's logging and streams over itself
       runner_.pause();
       if (!more) finished_ = true;
     } catch (...) {

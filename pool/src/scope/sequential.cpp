@@ -105,6 +105,7 @@ struct SequentialRunner::State {
   std::optional<TaskRunner> runner;
   int level = 0;
   std::size_t next = 0;
+  std::size_t known = table.size;  // grows with a pulled input
   std::size_t n_ok = 0, n_failed = 0;
   std::int64_t start_ns = sys::monotonic_ns();
   bool active = false;
@@ -180,8 +181,13 @@ struct SequentialRunner::State {
   }
 
   bool run_next() {
-    if (next >= table.size) return false;
-    if (options.cancel && options.cancel->stopping()) throw Cancelled(next, table.size);  // cancelled or halted
+    if (next >= known) {
+      // A pulled input is read here, in the caller's own logging (not yet in a task's scope).
+      pause();
+      if (!table.pull || !table.pull()) return false;
+      ++known;
+    }
+    if (options.cancel && options.cancel->stopping()) throw Cancelled(next, known);  // cancelled or halted
     resume();
     RunObserver* observer = options.observer.get();
     const std::size_t i = next++;
@@ -213,7 +219,7 @@ struct SequentialRunner::State {
       if (options.on_error == ErrorPolicy::collect) break;
       std::rethrow_exception(error);
     }
-    return next < table.size;
+    return next < known || table.pull;
   }
 };
 
@@ -225,7 +231,7 @@ SequentialRunner::SequentialRunner(const Options& options, const TaskTable& tabl
 SequentialRunner::~SequentialRunner() {
   s_->pause();
   if (RunObserver* observer = s_->options.observer.get())
-    observer->on_run_finished({s_->table.size, s_->n_ok, s_->n_failed,
+    observer->on_run_finished({s_->known, s_->n_ok, s_->n_failed,
                                s_->options.cancel && s_->options.cancel->cancelled(), sys::monotonic_ns() - s_->start_ns});
 }
 
@@ -233,6 +239,7 @@ bool SequentialRunner::run_next() { return s_->run_next(); }
 void SequentialRunner::pause() { s_->pause(); }
 void SequentialRunner::resume() { s_->resume(); }
 std::size_t SequentialRunner::done() const noexcept { return s_->next; }
+std::size_t SequentialRunner::known() const noexcept { return s_->known; }
 
 void run_sequential(const Options& options, const TaskTable& table) {
   SequentialRunner runner(options, table);

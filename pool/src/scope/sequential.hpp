@@ -28,6 +28,8 @@ class SequentialRunner {
   void pause();
   void resume();
   std::size_t done() const noexcept;
+  /// Tasks known so far (table.size, plus those pulled).
+  std::size_t known() const noexcept;
 
  private:
   struct State;

@@ -12,6 +12,8 @@
 #include <atomic>
 #include <iostream>
 #include <mutex>
+#include <optional>
+#include <cstdint>
 #include <stdexcept>
 #include <typeinfo>
 #ifdef __GLIBCXX__
@@ -21,35 +23,47 @@
 namespace prun::pool::scope {
 
 // The task's PrefixFilter, expanding its pattern only when a record comes through. The task's
-// own threads may log concurrently: the first record expands under a lock, later ones only
-// load a pointer.
+// own threads may log concurrently, also while the next task's prefix is set: each thread
+// keeps its own copy of the prefix, tagged with the generation it was made for, so that the
+// usual record costs one atomic load and nothing is read while another thread writes it.
 class Delivery::LazyPrefix final : public logging::Filter {
  public:
+  LazyPrefix() : generation_(next_generation()) {}
+
   void set(std::string_view pattern, std::string_view tag, std::size_t index) {
     std::lock_guard lock(mutex_);
     pattern_ = pattern;
     tag_.assign(tag);
     index_ = index;
-    ready_.store(nullptr, std::memory_order_release);
+    expanded_.reset();
+    generation_.store(next_generation(), std::memory_order_release);
   }
   bool filter(logging::Record& record) override {
-    const std::string* prefix = ready_.load(std::memory_order_acquire);
-    if (!prefix) {
+    struct Copy {
+      std::uint64_t generation = 0;  // generations start at 1: a thread's first record expands
+      std::string prefix;
+    };
+    thread_local Copy copy;
+    if (copy.generation != generation_.load(std::memory_order_acquire)) {
       std::lock_guard lock(mutex_);
-      if (!(prefix = ready_.load(std::memory_order_relaxed))) {
-        expanded_ = core::expand_prefix(pattern_, tag_, index_);
-        prefix = &expanded_;
-        ready_.store(prefix, std::memory_order_release);
-      }
+      if (!expanded_) expanded_ = core::expand_prefix(pattern_, tag_, index_);
+      copy.prefix = *expanded_;
+      copy.generation = generation_.load(std::memory_order_relaxed);
     }
-    record.message.insert(0, *prefix);
+    record.message.insert(0, copy.prefix);
     return true;
   }
 
  private:
+  // Unique across every LazyPrefix of the process, so a thread's copy never passes for another's.
+  static std::uint64_t next_generation() noexcept {
+    static std::atomic<std::uint64_t> last{0};
+    return last.fetch_add(1, std::memory_order_relaxed) + 1;
+  }
+
   std::mutex mutex_;
-  std::atomic<const std::string*> ready_{nullptr};
-  std::string expanded_;
+  std::atomic<std::uint64_t> generation_;
+  std::optional<std::string> expanded_;  // guarded by mutex_
   std::string_view pattern_;
   std::string tag_;
   std::size_t index_ = 0;

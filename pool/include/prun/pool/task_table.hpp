@@ -24,6 +24,7 @@ struct RemoteTask {
 
 /// What the engine needs to know about the tasks of one run.
 struct TaskTable {
+  /// Tasks known when the run starts (all of them, unless `pull` is set).
   std::size_t size = 0;
   /// The tag of task i.
   std::function<std::string(std::size_t)> tag;
@@ -40,6 +41,13 @@ struct TaskTable {
   /// TaskTimeout or Cancelled). Called under either policy (fail_fast: for the failure that
   /// stops the run). May be empty.
   std::function<void(std::size_t, std::exception_ptr)> fail;
+  /// A lazily pulled input (started runs only: start(), Pool::start): makes the next task known
+  /// (task `size`, then `size + 1`, ...) and returns true, or returns false once the input is
+  /// over. Called from the run's thread (the consumer's at n_jobs = 1, outside any task's
+  /// scope), only when a worker would take a task and none is left, so that the input is read
+  /// no further ahead than the run needs. Tasks pulled this way go by name (table.remote) on
+  /// every backend but n_jobs = 1. Empty: `size` is all there is.
+  std::function<bool()> pull;
 };
 
 /// Runs every task of `table`, each in its logging scope, and stores every result. Blocks.

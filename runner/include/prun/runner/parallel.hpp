@@ -97,6 +97,13 @@ class Parallel {
   /// Starts every task of `tasks` and returns at once: a Run to take results from as they
   /// come (in input order or as completed), to cancel, or to wait for. Does not block (at
   /// n_jobs = 1 each task runs when its result is asked for).
+  ///
+  /// An input range that is not a forward range (a generator, std::views::istream, a transform
+  /// of one) is pulled lazily: a task is taken from it only when a worker is free to run it
+  /// and fewer than Options::max_pending results wait, so it is read no further ahead than the
+  /// run needs. Its tasks then go to the workers by name (registered functions), except at
+  /// n_jobs = 1; on Backend::fork, if its first task cannot go by name (a closure), the input
+  /// is gathered first instead, as any forward range is.
   template <std::ranges::input_range Tasks>
   auto submit(Tasks&& tasks) const {
     using TaskT = std::remove_cvref_t<std::ranges::range_value_t<Tasks>>;
@@ -104,18 +111,57 @@ class Parallel {
     using State = typename Run<R>::State;
     using Value = typename Run<R>::Value;
     auto state = std::make_unique<State>();
-    state->tasks = gather<TaskT>(std::forward<Tasks>(tasks));
-    state->options = options_;
     State& st = *state;
-    const std::span<const TaskT> list = st.tasks;
+    st.options = options_;
+    if constexpr (std::ranges::forward_range<Tasks>) {
+      st.tasks = gather<TaskT>(std::forward<Tasks>(tasks));
+    } else {
+      // The input stays with the run; one task is taken now, to tell how the rest can travel.
+      auto source = std::make_shared<Source<std::views::all_t<Tasks>>>(std::views::all(std::forward<Tasks>(tasks)));
+      if (source->next(st.tasks)) {
+        const bool in_process = pool::resolve_n_jobs(options_.n_jobs) == 1 || options_.backend == Backend::sequential;
+        if (in_process || pool_ || options_.backend == Backend::spawn || travels_by_name(st.tasks.front())) {
+          st.input_open = true;
+          st.table.pull = [&st, source] {
+            // An input that throws ends the input: what was read runs, then the consumer
+            // gets the exception after the last result.
+            std::vector<TaskT> one;
+            bool more = false;
+            std::exception_ptr error;
+            try {
+              more = source->next(one);
+            } catch (...) {
+              error = std::current_exception();
+            }
+            std::lock_guard lock(st.mutex);
+            if (more) {
+              st.tasks.push_back(std::move(one.front()));
+            } else {
+              st.input_open = false;
+              st.input_error = error;
+            }
+            return more;
+          };
+        } else {
+          while (source->next(st.tasks)) {
+          }
+        }
+      }
+    }
     auto last = std::make_shared<const pool::RegisteredFunction*>(nullptr);
-    describe(list, st.table, *last);
-    st.table.remote = [list, &table = st.table, last](std::size_t i) { return remote_of(list, table, *last, i); };
+    // The tasks are looked up at each call: a pulled input grows them (in the run's thread).
+    const auto& list = st.tasks;
+    st.table.size = list.size();
+    st.table.tag = [&list](std::size_t i) { return list[i].tag() ? *list[i].tag() : std::to_string(i + 1); };
+    st.table.timeout = [&list](std::size_t i) { return list[i].timeout(); };
+    st.table.remote = [&list, &table = st.table, last](std::size_t i) {
+      return remote_of(std::span<const TaskT>(list), table, *last, i);
+    };
     if constexpr (std::is_void_v<R>) {
-      st.table.run = [list](std::size_t i, std::string&) { list[i](); };
+      st.table.run = [&list](std::size_t i, std::string&) { list[i](); };
       st.table.store = [&st](std::size_t i, std::string_view) { st.put(i, Outcome<void>()); };
     } else {
-      st.table.run = [list](std::size_t i, std::string& out) { runner::encode(out, list[i]()); };
+      st.table.run = [&list](std::size_t i, std::string& out) { runner::encode(out, list[i]()); };
       st.table.store = [&st](std::size_t i, std::string_view bytes) {
         st.put(i, Outcome<Value>(runner::decode<Value>(bytes)));
       };
@@ -135,6 +181,29 @@ class Parallel {
   }
 
  private:
+  // An input pulled lazily, kept by the run: the range (or a view of the caller's) and where
+  // it is.
+  template <typename View>
+  struct Source {
+    explicit Source(View v) : view(std::move(v)), it(std::ranges::begin(view)) {}
+    // Appends the next task to `out`; false once the input is over.
+    template <typename TaskT>
+    bool next(std::vector<TaskT>& out) {
+      if (it == std::ranges::end(view)) return false;
+      out.push_back(*it);
+      ++it;
+      return true;
+    }
+    View view;
+    std::ranges::iterator_t<View> it;
+  };
+
+  template <typename TaskT>
+  static bool travels_by_name(const TaskT& task) {
+    const RemoteCall call = task.remote();
+    return call.address && pool::find_function(call.address);
+  }
+
   template <typename TaskT, typename Tasks>
   static std::vector<TaskT> gather(Tasks&& tasks) {
     std::vector<TaskT> out;

@@ -62,6 +62,19 @@ class Run {
     std::size_t next = 0;                         // in_order(): the index to give next
     std::size_t taken = 0;
     std::vector<std::exception_ptr> delivered;    // errors given as outcomes
+    bool input_open = false;                      // a pulled input may give more tasks (mutex)
+    std::exception_ptr input_error;               // what a pulled input threw (mutex)
+
+    // Tasks known so far (all of them, unless the input is pulled lazily).
+    std::size_t known() {
+      std::lock_guard lock(mutex);
+      return tasks.size();
+    }
+    // Whether task i will never exist: the input is over and it is past the last.
+    bool past_end(std::size_t i) {
+      std::lock_guard lock(mutex);
+      return !input_open && i >= tasks.size();
+    }
 
     // The run goes first: its thread may still be storing results into this state.
     ~State() { handle.reset(); }
@@ -93,6 +106,15 @@ class Run {
       handle->consumed(++taken);
       return o;
     }
+    // After the last result of a pulled input that threw: what it threw.
+    void rethrow_input_error() {
+      std::exception_ptr e;
+      {
+        std::lock_guard lock(mutex);
+        e = input_error;
+      }
+      if (e) std::rethrow_exception(e);
+    }
     // The run ended without an outcome for everything: its error, unless already given.
     void rethrow_undelivered() {
       std::exception_ptr e = handle->error();
@@ -107,7 +129,9 @@ class Run {
   Run(Run&&) noexcept = default;
   Run& operator=(Run&&) noexcept = default;
 
-  std::size_t size() const noexcept { return s_->tasks.size(); }
+  /// Tasks known so far: all of them, or, for an input pulled lazily, those pulled (final
+  /// once done()).
+  std::size_t size() const { return s_->known(); }
   /// Stops handing out tasks, stops the running ones (SIGTERM, then SIGKILL after
   /// Options::grace) and delivers what they produced; the results end there.
   void cancel() { s_->handle->cancel(); }
@@ -130,12 +154,14 @@ class Run {
       bool operator==(std::default_sentinel_t) const { return !current; }
       void pull() {
         current.reset();
-        if (s->next >= s->tasks.size()) return;
+        if (s->past_end(s->next)) return s->rethrow_input_error();
         if (s->wait([&] { return s->ready.count(s->next) != 0; })) {
           std::lock_guard lock(s->mutex);
           current.emplace(s->take(s->next++));
-        } else {
+        } else if (!s->past_end(s->next)) {
           s->rethrow_undelivered();  // the run stopped short (a failure that stopped it, cancelled)
+        } else {
+          s->rethrow_input_error();
         }
       }
     };
@@ -176,6 +202,7 @@ class Run {
           current.emplace(Completed<Value>{i, s->take(i)});
         } else {
           s->rethrow_undelivered();
+          s->rethrow_input_error();
         }
       }
     };
@@ -198,6 +225,10 @@ class Run {
     try {
       for (auto& o : in_order()) out.push_back(std::move(o));
     } catch (...) {
+      {
+        std::lock_guard lock(s_->mutex);
+        if (s_->input_error) throw;  // the input failed: not a task's outcome
+      }
       // The run stopped short: what never ran was not cancelled by you, but it did not run.
       while (out.size() < size())
         out.push_back(Outcome<Value>(std::make_exception_ptr(pool::Cancelled(out.size(), size()))));
