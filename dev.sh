@@ -11,9 +11,12 @@ cd "$(dirname "$0")"
 
 # libcli11-dev reads prun's command line; parallel (GNU parallel) is what the CLI's tests
 # compare prun with, and what its benchmark measures it against; python3-joblib is the oracle
-# of ProgressObserver's verbose lines (tests/pool/check_joblib_progress.py).
+# of ProgressObserver's verbose lines (tests/pool/check_joblib_progress.py). openmpi-bin and
+# libopenmpi-dev: Backend::mpi (prun::mpi, plain MPI C API: no Boost.MPI) and its tests under
+# mpirun.
 PACKAGES=(g++ cmake ninja-build python3 libboost1.81-dev
-          libfmt-dev doctest-dev libcereal-dev nlohmann-json3-dev libcli11-dev parallel python3-joblib)
+          libfmt-dev doctest-dev libcereal-dev nlohmann-json3-dev libcli11-dev parallel python3-joblib
+          openmpi-bin libopenmpi-dev)
 
 install_missing() {
   local missing=()
@@ -49,7 +52,8 @@ case "${1:-}" in
     ;;
   sanitize)
     install_missing
-    build build-asan -DCMAKE_BUILD_TYPE=Debug -DPRUN_WARNINGS_AS_ERRORS=ON -DPRUN_SANITIZE=ON
+    # Without MPI: Open MPI's own allocations at exit would be reported as leaks.
+    build build-asan -DCMAKE_BUILD_TYPE=Debug -DPRUN_WARNINGS_AS_ERRORS=ON -DPRUN_SANITIZE=ON -DPRUN_WITH_MPI=OFF
     # Reports go to files too: a test that captures its own stderr would swallow them.
     rm -f build-asan/sanitizer.*
     status=0
@@ -61,7 +65,8 @@ case "${1:-}" in
     ;;
   tsan)
     install_missing
-    build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRUN_WARNINGS_AS_ERRORS=ON -DPRUN_TSAN=ON
+    # Without MPI: Open MPI's libraries are not instrumented, so TSan cannot see their locks.
+    build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRUN_WARNINGS_AS_ERRORS=ON -DPRUN_TSAN=ON -DPRUN_WITH_MPI=OFF
     rm -f build-tsan/sanitizer.*
     status=0
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 log_path=$PWD/build-tsan/sanitizer" \
@@ -75,6 +80,10 @@ case "${1:-}" in
     ./build-release/apps/prun_bench_logging
     ./build-release/apps/prun_bench_pool
     python3 apps/bench/bench_cli.py ./build-release/apps/prun
+    # Backend::mpi against fork in one run: rank 0 and two worker ranks (docs/distributed.md).
+    if [[ -x build-release/apps/prun_bench_mpi ]]; then
+      mpirun --oversubscribe --allow-run-as-root -np 3 ./build-release/apps/prun_bench_mpi
+    fi
     ;;
   *)
     sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'

@@ -1,7 +1,12 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS prun_logging prun_pool prun_runner EXPORT prunTargets
+set(PRUN_INSTALLED_LIBRARIES prun_logging prun_pool prun_runner)
+if(TARGET prun_mpi)
+  list(APPEND PRUN_INSTALLED_LIBRARIES prun_mpi)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/pool/mpi/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+endif()
+install(TARGETS ${PRUN_INSTALLED_LIBRARIES} EXPORT prunTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

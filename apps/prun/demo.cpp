@@ -4,6 +4,9 @@
 #include "demo.hpp"
 
 #include <prun/prun.hpp>
+#if PRUN_WITH_MPI
+#include <prun/mpi.hpp>
+#endif
 
 #include <fmt/format.h>
 
@@ -20,18 +23,21 @@ namespace {
 namespace log = prun::logging;
 
 constexpr const char* kUsage =
-    "usage: prun --n-jobs N [--n-tasks K] [--sleep-ms MS] [--log-level LEVEL]\n"
+    "usage: prun --n-jobs N [--n-tasks K] [--sleep-ms MS] [--log-level LEVEL] [--backend B]\n"
     "\n"
     "Runs K tasks (default 3) on N workers (joblib's n_jobs: 1 = sequential in this process,\n"
     "-1 = every CPU). Each task logs at LEVEL (default DEBUG) with the prefix process=<task>,\n"
     "sleeps MS milliseconds (default 100) and returns its name; the main process logs at INFO\n"
-    "with the prefix process=main.\n";
+    "with the prefix process=main. B is fork (default), spawn, sequential or mpi: with mpi,\n"
+    "start it as `mpirun -np K prun --n-jobs N --backend mpi`; the workers are the ranks\n"
+    "1..K-1 and N counts them (-1: all).\n";
 
 struct Args {
   int n_jobs = 0;
   int n_tasks = 3;
   int sleep_ms = 100;
   int log_level = log::DEBUG;
+  prun::Backend backend = prun::Backend::fork;
 };
 
 // Arguments and messages shown on one line: control characters and bytes that are not UTF-8
@@ -90,7 +96,8 @@ std::optional<Args> parse_args(int argc, char** argv, bool& help) {
       help = true;
       return std::nullopt;
     }
-    const bool known = arg == "--n-jobs" || arg == "--n-tasks" || arg == "--sleep-ms" || arg == "--log-level";
+    const bool known =
+        arg == "--n-jobs" || arg == "--n-tasks" || arg == "--sleep-ms" || arg == "--log-level" || arg == "--backend";
     if (!known && !arg.starts_with("-")) {
       complain("the demo takes no command: to run commands, use -j N instead of --n-jobs (see prun --help)");
       return std::nullopt;
@@ -105,6 +112,17 @@ std::optional<Args> parse_args(int argc, char** argv, bool& help) {
         return std::nullopt;
       }
       value = argv[++i];
+    }
+    if (arg == "--backend") {
+      if (value == "fork") args.backend = prun::Backend::fork;
+      else if (value == "spawn") args.backend = prun::Backend::spawn;
+      else if (value == "sequential") args.backend = prun::Backend::sequential;
+      else if (value == "mpi") args.backend = prun::Backend::mpi;
+      else {
+        complain("--backend must be fork, spawn, sequential or mpi, got '{}'", one_line(value));
+        return std::nullopt;
+      }
+      continue;
     }
     if (arg == "--log-level") {
       auto level = parse_int(value);  // a number, or a name as Python's getLevelName takes it
@@ -151,6 +169,11 @@ std::string run_in_parallel(std::string process_name, int sleep_ms) {
   log::debug("Done.");
   return process_name;
 }
+PRUN_REGISTER_TASK(run_in_parallel);  // spawned workers and MPI ranks run it by name
+
+// What the seed's worker_configurer logs once its logger is set up.
+void configure(const prun::TaskContext& task) { log::debug("Configured logger for process: {}", task.tag); }
+PRUN_REGISTER_TASK(configure);
 
 
 int run(int argc, char** argv) {
@@ -161,6 +184,14 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (!args) return 2;
+  if (args->backend == prun::Backend::mpi) {
+#if PRUN_WITH_MPI
+    prun::mpi::init(argc, argv);  // ranks 1..K-1 serve the tasks in here and never return
+#else
+    complain("--backend mpi: this prun was built without MPI (PRUN_WITH_MPI=OFF)");
+    return 2;
+#endif
+  }
 
   std::printf("Running: n_jobs=%d ...\n", args->n_jobs);
   std::fflush(stdout);
@@ -170,10 +201,9 @@ int run(int argc, char** argv) {
 
   prun::Parallel parallel({
       .n_jobs = args->n_jobs,
+      .backend = args->backend,
       .log_level = args->log_level,
-      .configure_task = [](const prun::TaskContext& task) {
-        log::debug("Configured logger for process: {}", task.tag);
-      },
+      .configure_task = configure,
   });
   log::info("Starting ...");
   std::vector<prun::Task<std::string>> tasks;
@@ -192,7 +222,7 @@ int run(int argc, char** argv) {
 namespace prun::demo {
 
 bool is_demo_option(std::string_view arg) {
-  for (std::string_view name : {"--n-jobs", "--n-tasks", "--sleep-ms", "--log-level"})
+  for (std::string_view name : {"--n-jobs", "--n-tasks", "--sleep-ms", "--log-level", "--backend"})
     if (arg == name || (arg.starts_with(name) && arg.size() > name.size() && arg[name.size()] == '=')) return true;
   return false;
 }

@@ -3,7 +3,10 @@
 #include "cli/run.hpp"
 #include "demo.hpp"
 
+#include <prun/pool/pool.hpp>
+
 int main(int argc, char** argv) {
+  prun::pool::init(argc, argv);  // the demo's --backend spawn re-executes this program as workers
   if (argc > 1 && prun::demo::is_demo_option(argv[1])) return prun::demo::main(argc, argv);
   return prun::cli::main(argc, argv);
 }

@@ -7,6 +7,7 @@
 #include "local/launcher.hpp"
 #include "local/worker_set.hpp"
 #include "run/prepared.hpp"
+#include "run/remote.hpp"
 #include "scope/parent_streams.hpp"
 #include "scope/task_scope.hpp"
 
@@ -45,8 +46,18 @@ struct Pool::Impl {
   int n;
   std::unique_ptr<local::WorkerSet> workers;
 
-  explicit Impl(PoolOptions o) : opts(std::move(o)), n(resolve_n_jobs(opts.n_jobs)) {
-    if (opts.backend == Backend::sequential) throw std::invalid_argument("prun: a Pool needs Backend::fork or Backend::spawn");
+  explicit Impl(PoolOptions o) : opts(std::move(o)), n(0) {
+    if (opts.backend == Backend::sequential)
+      throw std::invalid_argument("prun: a Pool needs Backend::fork, Backend::spawn or Backend::mpi");
+    if (opts.backend == Backend::mpi) {
+      // The worker ranks are the pool: they live as long as the MPI job, and are never replaced.
+      if (opts.initializer || opts.max_tasks_per_child)
+        throw std::invalid_argument("prun: a Pool on Backend::mpi has no initializer and no max_tasks_per_child "
+                                    "(a rank is never replaced)");
+      n = detail::remote_backend(Backend::mpi).resolve_n_jobs(opts.n_jobs);
+      return;
+    }
+    n = resolve_n_jobs(opts.n_jobs);
     local::WorkerSetConfig config;
     config.startup_timeout = opts.startup_timeout;
     config.stop_grace = opts.stop_grace;
@@ -74,6 +85,12 @@ struct Pool::Impl {
   std::unique_ptr<detail::PreparedRun> prepare(const Options& options, const TaskTable& table, std::size_t window,
                                                const CancelToken& token) {
     core::check_prefix(options.prefix);
+    if (!workers) {  // Backend::mpi: a run on the pool's ranks
+      Options on_ranks = options;
+      on_ranks.backend = Backend::mpi;
+      on_ranks.n_jobs = n;
+      return detail::remote_backend(Backend::mpi).prepare(on_ranks, table, window, token);
+    }
     auto p = std::make_unique<detail::PreparedRun>();
     // Everything that could refuse a task does so before any worker starts.
     if (!table.remote) throw std::invalid_argument("prun: these tasks cannot be sent by name");
@@ -123,7 +140,12 @@ Pool::Pool(PoolOptions options) : impl_(std::make_unique<Impl>(std::move(options
 Pool::~Pool() = default;
 const PoolOptions& Pool::options() const noexcept { return impl_->opts; }
 int Pool::size() const noexcept { return impl_->n; }
-std::vector<int> Pool::worker_pids() const { return impl_->workers->pids(); }
-void Pool::shutdown() { impl_->workers->stop_all(); }
+std::vector<int> Pool::worker_pids() const {
+  if (!impl_->workers) return detail::remote_backend(Backend::mpi).pids();
+  return impl_->workers->pids();
+}
+void Pool::shutdown() {
+  if (impl_->workers) impl_->workers->stop_all();
+}
 
 }  // namespace prun::pool

@@ -61,10 +61,25 @@ TEST_CASE("the demo prints the seed's lines - and n_jobs=1 runs everything in Ma
         std::pair{std::set<std::string>{"MainProcess", "Worker-1", "Worker-2", "Worker-3"}, std::size_t{4}});
 }
 
+TEST_CASE("the demo on spawned workers prints the same lines") {
+  test::ProcessResult fork = test::run_program({PRUN_EXE, "--n-jobs", "3", "--sleep-ms", "10"});
+  test::ProcessResult spawn = test::run_program({PRUN_EXE, "--n-jobs", "3", "--sleep-ms", "10", "--backend", "spawn"});
+  CAPTURE(spawn.err);
+  REQUIRE(spawn.status == 0);
+  CHECK(spawn.out == fork.out);
+  auto sorted = [](const std::string& err) {
+    std::vector<std::string> lines = normalised(err);
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  };
+  CHECK(sorted(spawn.err) == sorted(fork.err));
+}
+
 TEST_CASE("bad input prints one line naming the problem and exits 2 without starting anything") {
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"--n-jobs", "0"}, {"--n-jobs", "abc"}, {"--n-jobs", "2", "--frobnicate"}, {"--sleep-ms", "1"}, {"--n-jobs"},
-           {"--n-jobs", "2", "--log-level", "LOUD"}, {"--n-jobs", "2", "--n-tasks", "-1"}, {"--n-jobs", "2", "echo", ":::", "a"}}) {
+           {"--n-jobs", "2", "--log-level", "LOUD"}, {"--n-jobs", "2", "--n-tasks", "-1"}, {"--n-jobs", "2", "echo", ":::", "a"},
+           {"--n-jobs", "2", "--backend", "cluster"}}) {
     std::vector<std::string> argv{PRUN_EXE};
     argv.insert(argv.end(), args.begin(), args.end());
     test::ProcessResult r = test::run_program(argv);

@@ -139,3 +139,17 @@ TEST_CASE("n_jobs follows joblib") {
   std::vector<prun::Task<int>> tasks{prun::delayed([] { return 1; })()};
   CHECK_THROWS_AS(prun::Parallel(0)(tasks), std::invalid_argument);
 }
+
+TEST_CASE("Backend::mpi without prun::mpi says what to link and call") {
+  // This suite does not link prun::mpi (nor call prun::mpi::init): nothing registers the backend.
+  std::vector<prun::Task<int>> tasks{prun::delayed([] { return 1; })()};
+  const char* what =
+      "prun: Backend::mpi needs the prun::mpi library and a call to prun::mpi::init(argc, argv) first thing in "
+      "main(), in a program started by mpirun (see docs/distributed.md)";
+  for (int n_jobs : {1, 2, -1}) {
+    CAPTURE(n_jobs);
+    CHECK_THROWS_WITH_AS(prun::Parallel({.n_jobs = n_jobs, .backend = prun::Backend::mpi})(tasks), what,
+                         std::logic_error);
+  }
+  CHECK_THROWS_WITH_AS(prun::Pool({.backend = prun::Backend::mpi}), what, std::logic_error);
+}

@@ -30,9 +30,10 @@ TEST_CASE("parent-to-worker messages round-trip") {
   by_name.named = {{"a", "square", std::string_view("\x01\x00\x00\x00", 4)}, {"b\n", "cube", ""}};
   by_name.encode(bytes);
   Writer(bytes).empty(Kind::stop);
+  encode_stop_before(bytes, 41);
 
   auto f = frames_of(bytes);
-  REQUIRE(f.size() == 5);
+  REQUIRE(f.size() == 6);
   CHECK(f[0].kind == Kind::setup);
   Setup s = Setup::decode(f[0].payload);
   CHECK(s.initializer == "init_db");
@@ -55,6 +56,8 @@ TEST_CASE("parent-to-worker messages round-trip") {
   CHECK(n.named[1].name == "cube");
   CHECK(f[4].kind == Kind::stop);
   CHECK(f[4].payload.empty());
+  CHECK(f[5].kind == Kind::stop_before);
+  CHECK(decode_stop_before(f[5].payload) == 41);
 }
 
 TEST_CASE("worker-to-parent messages round-trip") {

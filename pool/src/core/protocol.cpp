@@ -110,6 +110,18 @@ Failure decode_init_failed(std::string_view payload) {
   return f;
 }
 
+void encode_stop_before(std::string& out, std::uint64_t index) {
+  Writer w(out);
+  const std::size_t at = w.begin(Kind::stop_before);
+  w.pod(index);
+  w.end(at);
+}
+
+std::uint64_t decode_stop_before(std::string_view payload) {
+  Reader r(payload);
+  return r.pod<std::uint64_t>();
+}
+
 void encode_fatal(std::string& out, std::string_view message) {
   Writer w(out);
   const std::size_t at = w.begin(Kind::fatal);

@@ -28,6 +28,7 @@ enum class Kind : std::uint8_t {
   run = 2,         // RunConfig: the options of the run that follows
   batch = 3,       // Batch: tasks [begin, end)
   stop = 4,        // leave after the current batch
+  stop_before = 5,  // u64: start no task with an index >= this (links without shared memory)
   // worker -> parent
   hello = 32,      // Hello: set up, initializer done, ready
   init_failed = 33,  // InitFailed: the initializer threw; the worker leaves
@@ -173,6 +174,10 @@ struct Batch {
   /// The views of `named` point into `payload`.
   static Batch decode(std::string_view payload);
 };
+
+/// The stop limit, for links that cannot write it into the worker's memory (an MPI rank).
+void encode_stop_before(std::string& out, std::uint64_t index);
+std::uint64_t decode_stop_before(std::string_view payload);
 
 // ---- worker -> parent -------------------------------------------------------------------------
 

@@ -13,7 +13,16 @@
 
 namespace prun::pool::detail {
 
+/// What a remote backend keeps for one run (its links, its hold on the workers); destroyed
+/// after the driver.
+class RemoteRun {
+ public:
+  virtual ~RemoteRun() = default;
+};
+
 struct PreparedRun {
+  std::unique_ptr<RemoteRun> remote_run;    ///< a remote backend's run (Backend::mpi)
+  core::WorkerSource* source = nullptr;     ///< replaces workers; null: `workers`
   std::unique_ptr<local::WorkerSet> owned;  ///< a run's own workers (fork per run)
   std::unique_ptr<Pool> owned_pool;         ///< a run's own pool (spawn per run)
   local::WorkerSet* workers = nullptr;
@@ -22,6 +31,7 @@ struct PreparedRun {
   core::DriverConfig config;
   /// Ends the run on the workers (a Pool's keep their workers, a run's own are stopped).
   ~PreparedRun();
+  core::WorkerSource* worker_source() const noexcept { return source ? source : workers; }
 };
 
 /// Workers and configuration for `table` on the backend `options` names (not sequential).

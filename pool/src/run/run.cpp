@@ -13,10 +13,13 @@
 #include "../scope/task_scope.hpp"
 #include "../sys/sys.hpp"
 #include "prepared.hpp"
+#include "remote.hpp"
 
 #include <prun/logging/logger.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <stdexcept>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -25,12 +28,30 @@ namespace prun::pool {
 
 namespace detail {
 
+namespace {
+std::atomic<RemoteBackend*> g_mpi{nullptr};
+}  // namespace
+
+void register_remote_backend(Backend backend, RemoteBackend* implementation) noexcept {
+  if (backend == Backend::mpi) g_mpi.store(implementation);
+}
+
+RemoteBackend& remote_backend(Backend backend) {
+  RemoteBackend* b = backend == Backend::mpi ? g_mpi.load() : nullptr;
+  if (!b)
+    throw std::logic_error(
+        "prun: Backend::mpi needs the prun::mpi library and a call to prun::mpi::init(argc, argv) first thing in "
+        "main(), in a program started by mpirun (see docs/distributed.md)");
+  return *b;
+}
+
 PreparedRun::~PreparedRun() {
   if (workers && !owned) workers->end_run();  // a Pool's workers stay for its next run
 }
 
 std::unique_ptr<PreparedRun> prepare(const Options& options, const TaskTable& table, std::size_t window,
                                      const CancelToken& token) {
+  if (options.backend == Backend::mpi) return remote_backend(options.backend).prepare(options, table, window, token);
   const std::size_t jobs = static_cast<std::size_t>(resolve_n_jobs(options.n_jobs));
   const int n = static_cast<int>(table.pull ? jobs : std::min(jobs, table.size));
   // Spawned workers take tasks by name; so do forked ones when the input is pulled lazily
@@ -82,7 +103,7 @@ void run_prepared(const Options& options, const TaskTable& table, Pool* pool) {
   CancelToken token;
   scope::SignalScope signals(options.handle_signals, token.fd());
   auto p = pool ? detail::prepare(*pool, options, table, 0, token) : detail::prepare(options, table, 0, token);
-  core::Driver driver(options, table, p->links, p->workers, p->config);
+  core::Driver driver(options, table, p->links, p->worker_source(), p->config);
   driver.start();
   driver.run();
 }
@@ -110,10 +131,13 @@ class ThreadRun final : public RunHandle {
         fail(i, e);
         delivered();
       };
-    const int workers = pool ? pool->size() : resolve_n_jobs(options.n_jobs);
+    const int workers = pool ? pool->size()
+                        : options.backend == Backend::mpi ? detail::remote_backend(Backend::mpi).resolve_n_jobs(options.n_jobs)
+                                                          : resolve_n_jobs(options.n_jobs);
     prepared_ = pool ? detail::prepare(*pool, options_, table_, window_of(options, workers), token_)
                      : detail::prepare(options_, table_, window_of(options, workers), token_);
-    driver_ = std::make_unique<core::Driver>(options_, table_, prepared_->links, prepared_->workers, prepared_->config);
+    driver_ = std::make_unique<core::Driver>(options_, table_, prepared_->links, prepared_->worker_source(),
+                                             prepared_->config);
     thread_ = std::thread([this] { loop(); });
   }
 
@@ -241,11 +265,19 @@ class SequentialRun final : public RunHandle {
 
 }  // namespace
 
+namespace {
+// n_jobs = 1 means "in this process" on the local backends; on MPI it counts worker ranks.
+bool sequential(const Options& options) {
+  if (options.backend == Backend::mpi) return false;
+  return resolve_n_jobs(options.n_jobs) == 1 || options.backend == Backend::sequential;
+}
+}  // namespace
+
 void run(const Options& options, const TaskTable& table) {
-  const int n_workers = resolve_n_jobs(options.n_jobs);
+  const bool in_process = sequential(options);
   core::check_prefix(options.prefix);
   if (table.size == 0) return;
-  if (n_workers == 1 || options.backend == Backend::sequential) {
+  if (in_process) {
     scope::run_sequential(options, table);
     return;
   }
@@ -253,9 +285,8 @@ void run(const Options& options, const TaskTable& table) {
 }
 
 std::unique_ptr<RunHandle> start(const Options& options, const TaskTable& table) {
-  const int n_workers = resolve_n_jobs(options.n_jobs);
   core::check_prefix(options.prefix);
-  if (n_workers == 1 || options.backend == Backend::sequential) return std::make_unique<SequentialRun>(options, table);
+  if (sequential(options)) return std::make_unique<SequentialRun>(options, table);
   return std::make_unique<ThreadRun>(options, table, nullptr);
 }
 

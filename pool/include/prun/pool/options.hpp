@@ -20,6 +20,9 @@ enum class Backend {
   fork,        ///< forked workers: any closure runs, the parent's memory is copied
   spawn,       ///< workers re-execute this program (call prun::init first in main); only
                ///< registered functions run, with serialized arguments
+  mpi,         ///< the worker ranks of an MPI job (link prun::mpi and call prun::mpi::init
+               ///< first in main; see docs/distributed.md); registered functions only, and
+               ///< n_jobs counts ranks (-1: every worker rank)
 };
 
 /// What a failing task does to the run.

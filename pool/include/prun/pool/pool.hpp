@@ -25,8 +25,8 @@ void init(int argc, char** argv);
 struct PoolOptions {
   /// Workers, with joblib's rules (-1: every usable CPU).
   int n_jobs = -1;
-  /// Backend::spawn or Backend::fork. A fork pool's workers are forked when the pool first
-  /// needs them, so they only know what existed then: its tasks must be registered too.
+  /// Backend::spawn, fork or mpi (a handle on the ranks: docs/distributed.md). A fork pool's
+  /// workers are forked when first needed, so they only know what existed then: register tasks.
   Backend backend = Backend::spawn;
   /// A worker that gets no work for this long leaves; the pool starts another when needed.
   /// Zero: never.
