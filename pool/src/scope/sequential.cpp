@@ -173,11 +173,11 @@ struct SequentialRunner::State {
     if (!outcome.ok) {
       what = outcome.type + ": " + outcome.message;
       error = std::make_exception_ptr(TaskError(i, tag, ::getpid(), std::string(logging::process_name()), outcome.type,
-                                                outcome.message, delivery->tail().lines(), attempt_no, earlier));
+                                                outcome.message, delivery->tail_lines(), attempt_no, earlier));
     } else if (limit.count() > 0 && t1 - t0 > static_cast<std::int64_t>(limit.count()) * 1'000'000) {
       // A task here cannot be stopped: it ran to its end, and fails as it would elsewhere.
       TaskTimeout e(i, tag, ::getpid(), std::string(logging::process_name()), static_cast<double>(t1 - t0) / 1e9,
-                    static_cast<double>(limit.count()) / 1e3, delivery->tail().lines(), attempt_no, earlier);
+                    static_cast<double>(limit.count()) / 1e3, delivery->tail_lines(), attempt_no, earlier);
       what = e.message();
       timed_out = true;
       error = std::make_exception_ptr(e);

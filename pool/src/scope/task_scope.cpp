@@ -84,7 +84,10 @@ void Delivery::emit(const logging::Record& record) {
   // A task whose basic_config gave it handlers of its own writes its records there only; the
   // tail is not kept either, so that its error reports are the same on every backend.
   if (own_output_.load(std::memory_order_relaxed)) return;
-  if (keep_tail_) tail_.push(record);
+  if (keep_tail_) {
+    std::lock_guard lock(tail_mutex_);
+    tail_.push(record);
+  }
   deliver(record);
 }
 
@@ -135,7 +138,7 @@ Outcome TaskRunner::run(std::size_t i, std::string& out, std::uint32_t attempt) 
     has_installed_ = true;
   }
   delivery_->set_task(options_.prefix, context_.tag, i);
-  delivery_->tail().clear();
+  delivery_->clear_tail();
   logging::set_task({context_.tag, static_cast<std::int64_t>(i), context_.worker, static_cast<int>(attempt)});
   try {
     if (options_.configure_task) options_.configure_task(context_);

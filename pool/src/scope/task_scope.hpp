@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -22,7 +23,15 @@ class Delivery : public logging::Handler {
   /// The task whose prefix records get next; the prefix is only expanded once a record needs it.
   /// Records go to the parent again (see task_root_configured()).
   void set_task(std::string_view pattern, std::string_view tag, std::size_t index);
-  core::LogTail& tail() noexcept { return tail_; }
+  /// The last records kept, as "LEVEL logger: message" lines, oldest first.
+  std::vector<std::string> tail_lines() const {
+    std::lock_guard lock(tail_mutex_);
+    return tail_.lines();
+  }
+  void clear_tail() {
+    std::lock_guard lock(tail_mutex_);
+    tail_.clear();
+  }
 
   bool is_task_delivery() const noexcept final { return true; }
   /// basic_config() in the task gave the root handlers of its own, as in a fresh Python child:
@@ -39,6 +48,8 @@ class Delivery : public logging::Handler {
   std::shared_ptr<LazyPrefix> prefix_;
   bool keep_tail_;
   std::atomic<bool> own_output_{false};
+  // A thread that is not the task's may log through the root while the task starts.
+  mutable std::mutex tail_mutex_;
   core::LogTail tail_;
 };
 
