@@ -400,3 +400,34 @@ TEST_CASE("a lazy input of closures on fork is gathered first - and one that thr
     CHECK(got == std::vector<int>{0, 1, 2, 3, 4});
   }
 }
+
+TEST_CASE("fail_fast: the results completed before the failure stay reachable from the run") {
+  auto maybe_throw = [](int k) {
+    if (k == 5) throw std::runtime_error("task 5 fails");
+    return k * 2;
+  };
+  for (int n_jobs : {1, 2}) {
+    CAPTURE(n_jobs);
+    std::vector<prun::Task<int>> tasks;
+    for (int k = 0; k < 40; ++k) tasks.push_back(prun::delayed(maybe_throw)(k));
+    auto run = prun::Parallel{opts(n_jobs)}.submit(tasks);  // fail_fast, the default
+    std::vector<prun::Outcome<int>> seen;
+    for (auto& o : run.in_order()) seen.push_back(std::move(o));
+    REQUIRE(seen.size() >= 6);
+    for (int k = 0; k < 5; ++k) CHECK(seen[static_cast<std::size_t>(k)].value() == k * 2);
+    REQUIRE(seen[5].task_error());
+    CHECK(seen[5].task_error()->message() == "task 5 fails");
+    CHECK(seen[5].task_error()->index() == 5);
+    // Tasks after it that had already finished are there too; nothing after them ran.
+    for (std::size_t k = 6; k < seen.size(); ++k) CHECK(seen[k].value() == static_cast<int>(k) * 2);
+    CHECK(seen.size() < 40);
+    // get() gives the same values up to the failure, then throws it.
+    auto again = prun::Parallel{opts(n_jobs)}.submit(tasks);
+    try {
+      again.get();
+      FAIL("get() returned although task 5 failed");
+    } catch (const prun::TaskError& e) {
+      CHECK(e.message() == "task 5 fails");
+    }
+  }
+}
