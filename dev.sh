@@ -79,6 +79,8 @@ case "${1:-}" in
     build build-release -DCMAKE_BUILD_TYPE=Release
     ./build-release/apps/prun_bench_logging
     ./build-release/apps/prun_bench_pool
+    ./build-release/apps/prun_bench_floors
+    python3 apps/bench/compare_python.py
     python3 apps/bench/bench_cli.py ./build-release/apps/prun
     # Backend::mpi against fork in one run: rank 0 and two worker ranks (docs/distributed.md).
     if [[ -x build-release/apps/prun_bench_mpi ]]; then

@@ -46,17 +46,19 @@ def main():
                 for k, v in run(path).items():
                     acc.setdefault(k, []).append(v)
         print(f"# {prog}: median of {args.rounds} interleaved runs each")
-        print(f"{'name':40} {'old':>14} {'new':>14} {'new/old':>8}  better")
+        print(f"{'name':34} {'old':>11} {'new':>11} {'new/old':>8}  better  old range / new range")
         for k in a:
             if k not in b:
                 continue
             old, new = statistics.median(a[k]), statistics.median(b[k])
             lower = k.endswith(("_ms", "_us", "_ns"))
             ratio = new / old if old else float("nan")
-            print(f"{k:40} {old:14.4g} {new:14.4g} {ratio:8.3f}  {'lower' if lower else 'higher'}")
+            print(f"{k:34} {old:11.4g} {new:11.4g} {ratio:8.3f}  {'lower ' if lower else 'higher'}"
+                  f"  {min(a[k]):.4g}-{max(a[k]):.4g} / {min(b[k]):.4g}-{max(b[k]):.4g}")
         for k in b:
             if k not in a:
-                print(f"{k:40} {'-':>14} {statistics.median(b[k]):14.4g}")
+                print(f"{k:34} {'-':>11} {statistics.median(b[k]):11.4g}           "
+                      f"{'lower ' if k.endswith(('_ms', '_us', '_ns')) else 'higher'}  {min(b[k]):.4g}-{max(b[k]):.4g}")
         sys.stdout.flush()
 
 
