@@ -35,7 +35,9 @@ class LiveCapture {
   /// `task`'s output begins; at end(), everything it printed is out and its partial last line
   /// gets a newline.
   void begin(std::size_t task);
-  void end(std::size_t task);
+  /// `made_system_calls` false: the task wrote nothing (any write is a system call the
+  /// SyscallWatch notices): the pipes are not read, end() costs no system call.
+  void end(std::size_t task, bool made_system_calls = true);
   /// Everything printed so far is out (the pipes drained, lines written). Async-signal-unsafe.
   void sync();
   /// An eventfd: written to (by a signal handler), the reader thread writes out everything

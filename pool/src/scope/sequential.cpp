@@ -163,8 +163,9 @@ struct SequentialRunner::State {
     SyscallWatch::arm();
     Outcome outcome = runner->run(i, result, attempt_no);
     SyscallWatch::disarm();
-    if (SyscallWatch::noticed()) baseline.restore();
-    if (capture) capture->end(i);
+    const bool touched = SyscallWatch::noticed();  // always true when the watch is off
+    if (touched) baseline.restore();
+    if (capture) capture->end(i, touched);
     const std::int64_t t1 = sys::monotonic_ns();
     std::chrono::milliseconds limit = options.timeout;
     if (table.timeout)
